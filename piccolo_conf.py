@@ -1,0 +1,42 @@
+"""Piccolo's engine, chosen from DATABASE_URL (SQLite file by default, PostgreSQL when given)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class _DatabaseSettings(BaseSettings):
+    """Only DATABASE_URL, so migrations run without the app's other settings."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    database_url: str = "sqlite:///var/trainplan.sqlite3"
+
+
+def engine_from_url(url: str):
+    if url.startswith("sqlite"):
+        path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else "var/trainplan.sqlite3"
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # timeout: how long a writer waits for SQLite's lock before "database is locked".
+        return SQLiteEngine(path=path, timeout=30)
+    parsed = urlparse(url)
+    return PostgresEngine(
+        config={
+            "host": parsed.hostname or "127.0.0.1",
+            "port": parsed.port or 5432,
+            "user": parsed.username or "postgres",
+            "password": parsed.password or "",
+            "database": (parsed.path or "/postgres").lstrip("/") or "postgres",
+        },
+        extensions=(),
+    )
+
+
+DB = engine_from_url(_DatabaseSettings().database_url)
+
+APP_REGISTRY = AppRegistry(apps=["web.piccolo_app"])

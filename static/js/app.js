@@ -1,0 +1,162 @@
+/* trainplan's own script: small and optional (every page works without it).
+   - the progress stream: resume after the last event seen, close on the final event, notice a stall;
+   - offline: say so, then resume the stream or retry the action that failed once the connection is back;
+   - focus: move it to a result or an error that htmx swapped in. */
+(function () {
+  "use strict";
+
+  var TERMINAL = ["done", "failed", "cancelled"];
+  var EVENTS = ["queued", "stage", "week", "done", "failed", "cancelled", "timeout"];
+  var lastEventId = {}; // by stream path: where a new EventSource should resume
+  var pendingAction = null; // an htmx request that failed for want of a connection
+  var stallTimer = null;
+
+  function $(selector) { return document.querySelector(selector); }
+
+  /* ---- the progress stream ------------------------------------------------------------------------ */
+
+  function streamPath(url) { return url.split("?")[0]; }
+
+  function resumeUrl(url) {
+    var id = lastEventId[streamPath(url)];
+    if (!id) { return url; }
+    var u = new URL(url, window.location.href);
+    u.searchParams.set("last_event_id", id);
+    return u.pathname + u.search;
+  }
+
+  function isCurrentStream(url) {
+    var elements = document.querySelectorAll("[sse-connect]");
+    for (var i = 0; i < elements.length; i++) {
+      if (elements[i].getAttribute("sse-connect") === url) { return true; }
+    }
+    return false;
+  }
+
+  function closedSource() {
+    // For a reconnect scheduled by an element that has since been replaced: connect nothing.
+    return { readyState: 2, close: function () {}, addEventListener: function () {}, removeEventListener: function () {} };
+  }
+
+  function createEventSource(url) {
+    if (!isCurrentStream(url)) { return closedSource(); }
+    var source = new EventSource(resumeUrl(url), { withCredentials: true });
+    EVENTS.forEach(function (name) {
+      source.addEventListener(name, function (event) {
+        if (event.lastEventId) { lastEventId[streamPath(url)] = event.lastEventId; }
+        if (TERMINAL.indexOf(name) >= 0) {
+          source.close(); // every final event, not only sse-close's one: no reconnect, no replay
+          stopStallTimer();
+        } else {
+          armStallTimer();
+        }
+      });
+    });
+    return source;
+  }
+
+  /* ---- "taking longer than usual" ----------------------------------------------------------------- */
+
+  function progressSection() { return $("[data-stall-seconds]"); }
+
+  function stopStallTimer() {
+    window.clearTimeout(stallTimer);
+    stallTimer = null;
+    var notice = $("#stall-notice");
+    if (notice) { notice.hidden = true; }
+  }
+
+  function armStallTimer() {
+    var section = progressSection();
+    stopStallTimer();
+    if (!section) { return; }
+    var seconds = Number(section.getAttribute("data-stall-seconds")) || 20;
+    stallTimer = window.setTimeout(function () {
+      var notice = $("#stall-notice");
+      if (notice && progressSection()) { notice.hidden = false; }
+    }, seconds * 1000);
+  }
+
+  /* ---- offline ---------------------------------------------------------------------------------------- */
+
+  function banner() { return $("#connection-banner"); }
+
+  function showBanner(text) {
+    var el = banner();
+    if (!el) { return; }
+    var span = el.querySelector("[data-offline-text]");
+    if (span && text) { span.textContent = text; }
+    el.hidden = false;
+  }
+
+  function hideBanner() {
+    var el = banner();
+    if (el) { el.hidden = true; }
+  }
+
+  function resume() {
+    hideBanner();
+    var action = pendingAction;
+    pendingAction = null;
+    if (action && document.body.contains(action)) {
+      if (action.tagName === "FORM") { htmx.trigger(action, "submit"); } else { htmx.trigger(action, "change"); }
+      return;
+    }
+    var section = $("#progress[data-progress-url]");
+    if (section && section.querySelector("[sse-connect]")) {
+      // Re-read where the job stands from the server; the new stream carries on after its last event.
+      htmx.ajax("GET", section.getAttribute("data-progress-url"), { target: "#progress", swap: "outerHTML" });
+    }
+  }
+
+  window.addEventListener("offline", function () { showBanner(); });
+  window.addEventListener("online", resume);
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target : event.target.parentElement;
+    if (!target) { return; }
+    if (target.closest("[data-retry-now]")) { resume(); }
+    if (target.closest("[data-keep-waiting]")) {
+      armStallTimer();
+      var title = $("#progress-title");
+      if (title) { title.setAttribute("tabindex", "-1"); title.focus(); }
+    }
+  });
+
+  /* ---- htmx hooks -------------------------------------------------------------------------------------- */
+
+  document.addEventListener("htmx:sendError", function (event) {
+    pendingAction = event.detail.elt;
+    showBanner(navigator.onLine
+      ? "We could not reach trainplan. We'll try again when you press “Try now”."
+      : "We'll send it again as soon as the connection is back.");
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) { hideBanner(); }
+  });
+
+  document.addEventListener("htmx:sseError", function () {
+    if (!navigator.onLine) { showBanner(); }
+  });
+
+  document.addEventListener("htmx:sseOpen", function () {
+    hideBanner();
+    armStallTimer();
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var root = event.target;
+    if (!root || !root.querySelector) { return; }
+    var focus = root.matches("[data-focus]") ? root : root.querySelector("[data-focus]");
+    if (focus) { focus.focus(); }
+    if (root.id === "progress" && !progressSection()) { stopStallTimer(); }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.htmx) { htmx.createEventSource = createEventSource; }
+    if (!navigator.onLine) { showBanner(); }
+  });
+
+  if (window.htmx) { htmx.createEventSource = createEventSource; }
+})();

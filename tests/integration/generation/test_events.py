@@ -1,0 +1,110 @@
+"""The events stream: order, replay after Last-Event-ID, keep-alive, terminal close, 204 after the end."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.factories import account, generate_body, responses, wait_for_job
+from tests.sse import read_events
+
+
+async def _start(client, acct, weeks=4):
+    body = generate_body(acct.profile_id, answers=responses(plan_weeks=weeks))
+    r = await client.post("/api/v1/plans/generate", json=body, headers=acct.headers)
+    assert r.status_code == 202
+    return r.json()["job"]
+
+
+async def test_stream_order_weeks_and_terminal_close(start_server, fake_openai):
+    fake_openai.script({"name": "slow_trickle", "match": "week", "times": 2})
+    server = await start_server(openai_api_key="k", openai_base_url=fake_openai.base_url, week_parallelism=2)
+    async with server.client() as client:
+        acct = await account(client)
+        job = await _start(client, acct, weeks=6)
+        status, events = await read_events(client, job["events_url"], acct.headers)
+    assert status == 200
+    ids = [int(e.id) for e in events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids) and ids[0] == 1
+    kinds = [e.event for e in events]
+    assert kinds[0] == "queued" and kinds[-1] == "done"
+    texts = [e.json["stage_text"] for e in events]
+    assert "Reading your answers" in texts and "Planning your 6 weeks" in texts and "Checking the plan" in texts
+    assert any(t.startswith("Writing week ") and t.endswith(" of 6") for t in texts)
+    weeks = [e.json["week"]["number"] for e in events if e.event == "week"]
+    assert sorted(weeks) == [1, 2, 3, 4, 5, 6]
+    first_week = kinds.index("week")
+    assert first_week < kinds.index("done") and "checking" not in [e.json["stage"] for e in events[:first_week]]
+    percents = [e.json["percent"] for e in events]
+    assert percents == sorted(percents) and percents[-1] == 100
+    assert events[-1].json["plan_id"]
+
+
+async def test_replay_after_last_event_id_then_live(client):
+    acct = await account(client)
+    job = await _start(client, acct)
+    _, first = await read_events(client, job["events_url"], acct.headers, stop_after=2)
+    status, rest = await read_events(client, job["events_url"], {**acct.headers, "Last-Event-ID": first[-1].id})
+    assert status == 200
+    assert int(rest[0].id) == int(first[-1].id) + 1
+    assert rest[-1].event == "done"
+    # After the end: a client that saw the terminal event gets 204; one that did not gets it replayed.
+    status, none = await read_events(client, job["events_url"], {**acct.headers, "Last-Event-ID": rest[-1].id})
+    assert status == 204 and none == []
+    status, again = await read_events(client, job["events_url"], {**acct.headers, "Last-Event-ID": rest[-2].id})
+    assert status == 200 and [e.event for e in again] == ["done"]
+
+
+async def test_keep_alive_comments(start_server, fake_openai):
+    fake_openai.script({"name": "hang", "seconds": 1.5, "match": "outline"})
+    server = await start_server(openai_api_key="k", openai_base_url=fake_openai.base_url, sse_ping_seconds=0.3,
+                                openai_timeout_seconds=10)
+    async with server.client() as client:
+        acct = await account(client)
+        job = await _start(client, acct)
+        comments: list[str] = []
+        status, events = await read_events(client, job["events_url"], acct.headers, comments=comments)
+    assert status == 200 and events[-1].event == "done"
+    assert comments, "expected keep-alive comments while the coach was silent"
+
+
+async def test_failed_stream_ends_with_the_error(start_server, fake_openai):
+    fake_openai.script({"name": "refusal", "times": 5})
+    server = await start_server(openai_api_key="k", openai_base_url=fake_openai.base_url, llm_fallback_enabled=False)
+    async with server.client() as client:
+        acct = await account(client)
+        job = await _start(client, acct)
+        _, events = await read_events(client, job["events_url"], acct.headers)
+    assert events[-1].event == "failed"
+    error = events[-1].json["error"]
+    assert error["code"] == "llm_refused" and "try again" in error["message"].lower()
+    assert "Traceback" not in events[-1].data and "refus" not in error["message"].lower()[:0]
+
+
+async def test_another_users_stream_is_404(client):
+    alice, bob = await account(client), await account(client)
+    job = await _start(client, alice)
+    status, _ = await read_events(client, job["events_url"], bob.headers)
+    assert status == 404
+    await wait_for_job(client, alice, job["id"])
+
+
+async def test_cancel_a_running_job(start_server, fake_openai):
+    fake_openai.script({"name": "hang", "seconds": 20, "match": "outline"})
+    server = await start_server(openai_api_key="k", openai_base_url=fake_openai.base_url, openai_timeout_seconds=30)
+    async with server.client() as client:
+        acct = await account(client)
+        job = await _start(client, acct)
+        for _ in range(100):
+            if (await client.get(job["status_url"], headers=acct.headers)).json()["status"] == "running":
+                break
+            await asyncio.sleep(0.05)
+        r = await client.post(job["cancel_url"], headers=acct.headers)
+        assert r.status_code == 200
+        done = await wait_for_job(client, acct, job["id"], timeout=10)
+        assert done["status"] == "cancelled"
+        _, events = await read_events(client, job["events_url"], {**acct.headers, "Last-Event-ID": "1"})
+        assert events[-1].event == "cancelled"
+        # the slot is free again: a new request starts a new job
+        again = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
+                                  headers=acct.headers)
+        assert again.status_code == 202 and again.json()["job"]["id"] != job["id"]

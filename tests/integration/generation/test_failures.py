@@ -1,0 +1,181 @@
+"""Each LLM failure mode ends as documented; rules violations are repaired; the save is all-or-nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import IS_POSTGRES
+from tests.factories import account, generate_body, wait_for_job
+from web.tables import AnalyticsEvent, GenerationJob, Plan, PlaybookRun, UserProfile
+
+
+async def _generate(server, fake=None):
+    async with server.client() as client:
+        acct = await account(client)
+        r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers)
+        assert r.status_code == 202, r.text
+        return await wait_for_job(client, acct, r.json()["job"]["id"], timeout=60), acct
+
+
+def _llm(fake, **kw):
+    return {"openai_api_key": "k", "openai_base_url": fake.base_url, "openai_timeout_seconds": 2,
+            "openai_max_retries": 1, **kw}
+
+
+FAILURE_MODES = [
+    ({"name": "rate_limited", "retry_after": 0, "times": 50}, "llm_rate_limited", True),
+    ({"name": "server_error", "times": 50}, "llm_unavailable", True),
+    ({"name": "hang", "seconds": 5, "times": 50}, "llm_timeout", True),
+    ({"name": "malformed", "times": 50}, "llm_malformed", True),
+    ({"name": "wrong_schema", "times": 50}, "llm_malformed", True),
+    ({"name": "refusal", "times": 50}, "llm_refused", False),
+    ({"name": "truncated", "times": 50}, "llm_truncated", True),
+]
+
+
+@pytest.mark.parametrize(("behaviour", "code", "retryable"), FAILURE_MODES, ids=[m[1] + "-" + m[0]["name"]
+                                                                                 for m in FAILURE_MODES])
+async def test_llm_failure_without_fallback_fails_clearly(start_server, fake_openai, behaviour, code, retryable):
+    fake_openai.script({**behaviour, "match": "outline"})
+    server = await start_server(**_llm(fake_openai, llm_fallback_enabled=False))
+    job, _ = await _generate(server)
+    assert job["status"] == "failed"
+    assert job["error"]["code"] == code and job["error"]["retryable"] is retryable
+    assert "Traceback" not in job["error"]["message"] and "openai" not in job["error"]["message"].lower()
+    assert await Plan.count() == 0
+    assert await GenerationJob.count().where(GenerationJob.active_slot.is_not_null()) == 0
+    outline_calls = [c for c in fake_openai.calls if c["kind"] == "outline"]
+    assert 1 <= len(outline_calls) <= 2  # max_retries=1: the SDK's retries only, no second layer
+    if code == "llm_refused":
+        assert len(outline_calls) == 1  # a refusal is an answer, not a transport error: never retried
+
+
+@pytest.mark.parametrize(("behaviour", "code", "retryable"), FAILURE_MODES[:3], ids=["429", "500", "hang"])
+async def test_llm_failure_with_fallback_uses_the_offline_coach(start_server, fake_openai, behaviour, code,
+                                                                retryable):
+    fake_openai.script({**behaviour, "match": "outline"})
+    server = await start_server(**_llm(fake_openai))
+    job, _ = await _generate(server)
+    assert job["status"] == "succeeded", job
+    assert job["coach"] == "offline (fallback)"
+    plan = await Plan.objects().first()
+    assert plan.coach == "offline (fallback)"
+
+
+async def test_rate_limit_then_success_needs_no_fallback(start_server, fake_openai):
+    fake_openai.script({"name": "rate_limited", "retry_after": 0, "match": "outline", "times": 1})
+    server = await start_server(**_llm(fake_openai))
+    job, _ = await _generate(server)
+    assert job["status"] == "succeeded" and job["coach"] == "openai"
+    assert [c["status"] for c in fake_openai.calls if c["kind"] == "outline"] == [429, 200]
+
+
+async def test_rules_violation_is_repaired_in_one_round(start_server, fake_openai):
+    fake_openai.script({"name": "invalid_plan", "match": "week", "times": 1})
+    server = await start_server(**_llm(fake_openai, week_parallelism=1))
+    job, _ = await _generate(server)
+    assert job["status"] == "succeeded" and job["coach"] == "openai"
+    repairs = [c for c in fake_openai.calls if c["kind"] == "repair"]
+    assert len(repairs) == 1
+    prompt = " ".join(m["content"] for m in repairs[0]["messages"] if isinstance(m.get("content"), str))
+    assert "<violations>" in prompt and "cannot train that day" in prompt
+
+
+async def test_unrepairable_plan_falls_back_or_fails(start_server, fake_openai):
+    fake_openai.script({"name": "invalid_plan", "match": "week", "times": 50},
+                        {"name": "invalid_plan", "match": "repair", "times": 50})
+    server = await start_server(**_llm(fake_openai, llm_fallback_enabled=False))
+    job, _ = await _generate(server)
+    assert job["status"] == "failed" and job["error"]["code"] == "plan_invalid"
+    assert await Plan.count() == 0
+
+
+async def _install_save_fault():
+    """A real database failure inside the save transaction: the analytics insert is refused by a trigger."""
+    if IS_POSTGRES:
+        await Plan.raw("CREATE OR REPLACE FUNCTION fail_save() RETURNS trigger AS $$ BEGIN "
+                       "RAISE EXCEPTION 'disk full'; END; $$ LANGUAGE plpgsql")
+        await Plan.raw("CREATE TRIGGER fail_save BEFORE INSERT ON analytics_event FOR EACH ROW "
+                       "WHEN (NEW.name = 'plan_generation_succeeded') EXECUTE FUNCTION fail_save()")
+    else:
+        await Plan.raw("CREATE TRIGGER fail_save BEFORE INSERT ON analytics_event "
+                       "WHEN NEW.name = 'plan_generation_succeeded' BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+
+
+async def _remove_save_fault():
+    await Plan.raw("DROP TRIGGER IF EXISTS fail_save" + (" ON analytics_event" if IS_POSTGRES else ""))
+
+
+async def test_database_failure_during_save_leaves_nothing_and_is_retryable(server):
+    await _install_save_fault()
+    async with server.client() as client:
+        acct = await account(client)
+        r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers)
+        job = await wait_for_job(client, acct, r.json()["job"]["id"])
+        assert job["status"] == "failed"
+        assert job["error"]["code"] == "save_failed" and job["error"]["retryable"] is True
+        assert await Plan.count() == 0
+        profile = await UserProfile.objects().first()
+        assert profile.active_plan_id is None
+        assert await AnalyticsEvent.count().where(AnalyticsEvent.name == "plan_generation_succeeded") == 0
+        await _remove_save_fault()
+        again = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
+                                  headers={**acct.headers, "Prefer": "wait=20"})
+        assert again.status_code == 200 and again.json()["plan"]["version"] == 1
+
+
+async def test_playbook_failure_never_touches_the_plan(start_server, fake_openai):
+    fake_openai.script({"name": "server_error", "match": "playbook", "times": 50})
+    server = await start_server(**_llm(fake_openai))
+    job, acct = await _generate(server)
+    assert job["status"] == "succeeded" and job["coach"] == "openai"
+    async with server.client() as client:
+        for _ in range(100):
+            playbook = (await client.get("/api/v1/playbook", headers=acct.headers)).json()
+            if playbook["status"] != "running":
+                break
+            import asyncio
+
+            await asyncio.sleep(0.05)
+    assert playbook["status"] == "failed" and playbook["entries"] == []
+    assert (await PlaybookRun.objects().first()).error_code == "llm_unavailable"
+
+
+async def test_playbook_hang_is_cut_by_its_timeout(start_server, fake_openai):
+    fake_openai.script({"name": "hang", "seconds": 30, "match": "playbook"})
+    server = await start_server(**_llm(fake_openai, openai_timeout_seconds=30, playbook_timeout_seconds=0.5))
+    job, acct = await _generate(server)
+    assert job["status"] == "succeeded"
+    import asyncio
+
+    async with server.client() as client:
+        for _ in range(100):
+            playbook = (await client.get("/api/v1/playbook", headers=acct.headers)).json()
+            if playbook["status"] != "running":
+                break
+            await asyncio.sleep(0.05)
+    assert playbook["status"] == "timed_out"
+
+
+async def test_playbook_entries_from_the_offline_coach(client):
+    acct = await account(client)
+    await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
+                      headers={**acct.headers, "Prefer": "wait=20"})
+    import asyncio
+
+    for _ in range(100):
+        playbook = (await client.get("/api/v1/playbook", headers=acct.headers)).json()
+        if playbook["status"] == "succeeded":
+            break
+        await asyncio.sleep(0.05)
+    assert playbook["status"] == "succeeded" and playbook["entries"]
+    assert {e["category"] for e in playbook["entries"]} <= {"limits", "preferences", "schedule", "motivation"}
+
+
+async def test_generation_deadline(start_server, fake_openai):
+    fake_openai.script({"name": "hang", "seconds": 30, "match": "outline"})
+    server = await start_server(**_llm(fake_openai, openai_timeout_seconds=30, generation_deadline_seconds=1.5,
+                                       llm_fallback_enabled=False))
+    job, _ = await _generate(server)
+    assert job["status"] == "failed" and job["error"]["code"] == "deadline_exceeded"
+    assert job["error"]["retryable"] is True

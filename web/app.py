@@ -1,0 +1,104 @@
+"""The application: create_app(settings) -> Litestar. `web.app:app` is the ASGI entry point."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from web import db
+from web.auth.api import AuthController
+from web.errors import AppError, app_error_handler, http_exception_handler, internal_error_handler
+from web.generation.api import GenerationController
+from web.health import live, metrics, ready
+from web.middleware import RequestContextMiddleware
+from web.observability import configure_logging
+from web.onboarding.api import list_questions
+from web.plans.api import PlanController
+from web.playbook.api import get_playbook
+from web.services import Services, build_services, start, stop
+from web.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("web")
+
+
+def create_app(settings: Settings | None = None, *, with_runner: bool | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    services = build_services(settings, with_runner=settings.run_worker if with_runner is None else with_runner)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.connect()
+        await start(services)
+        log.info("trainplan ready", extra={"coach": services.coach.name, "database": _db_kind(settings),
+                                             "runner": services.runner is not None})
+        try:
+            yield
+        finally:
+            await stop(services)
+            await db.disconnect()
+
+    from web.pages.common import configure_templates
+    from web.views import page_routes  # the HTML face
+
+    app = Litestar(
+        route_handlers=[
+            AuthController,
+            GenerationController,
+            PlanController,
+            list_questions,
+            get_playbook,
+            live,
+            ready,
+            metrics,
+            *page_routes(),
+            create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False,
+                                       cache_control=None),
+        ],
+        lifespan=[lifespan],
+        middleware=[DefineMiddleware(RequestContextMiddleware, metrics=services.metrics)],
+        exception_handlers={
+            AppError: app_error_handler,
+            HTTPException: http_exception_handler,
+            Exception: internal_error_handler,
+        },
+        template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine,
+                                       engine_callback=configure_templates),
+        # Pages use the session cookie, so their forms and htmx requests carry a CSRF token; the JSON API
+        # uses bearer tokens and is left out.
+        csrf_config=CSRFConfig(secret=settings.jwt_secret, exclude=["/api", "/health", "/metrics"],
+                               cookie_secure=bool(settings.cookie_secure)),
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(title="trainplan API", version="1.0.0", path="/api/schema"),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=r"/events$"),
+        logging_config=None,  # ours (web.observability): JSON lines with request and job ids
+        debug=False,
+    )
+    app.state.services = services
+    return app
+
+
+def _db_kind(settings: Settings) -> str:
+    return "sqlite" if settings.is_sqlite else "postgresql"
+
+
+def __getattr__(name: str):
+    # `web.app:app` is built on first access, so importing this module has no side effects.
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

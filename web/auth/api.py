@@ -1,0 +1,104 @@
+"""JSON API for accounts and the profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post, put
+from litestar.di import Provide
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from pydantic import BaseModel, ValidationError
+
+from web.auth.guards import provide_user
+from web.auth.services import Credentials, authenticate, now, profile_of, register
+from web.db import write_transaction
+from web.errors import InvalidInput
+from web.onboarding.validation import field_errors, parse_personal_info
+from web.tables import User, UserProfile
+
+
+class UserOut(BaseModel):
+    id: UUID
+    email: str
+    profile_id: UUID
+    created_at: dt.datetime
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    user_id: UUID
+    profile_id: UUID
+
+
+class ProfileOut(BaseModel):
+    id: UUID
+    personal_info: dict[str, Any] | None
+    active_plan_id: UUID | None
+    updated_at: dt.datetime
+
+
+def credentials(data: Any) -> Credentials:
+    try:
+        return Credentials.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput("Check your email and password.", errors=field_errors(exc)) from None
+
+
+def profile_out(profile: UserProfile) -> ProfileOut:
+    info = profile.personal_info
+    return ProfileOut(id=profile.id, personal_info=info or None, active_plan_id=profile.active_plan_id,
+                      updated_at=profile.updated_at)
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return await request.json()
+    except Exception:
+        raise InvalidInput("The body is not valid JSON.", errors=[
+            {"field": "body", "message": "Send a JSON object.", "code": "json"}]) from None
+
+
+class AuthController(Controller):
+    path = "/api/v1"
+    tags = ["auth"]
+
+    @post("/auth/register", operation_id="Register", status_code=HTTP_201_CREATED)
+    async def create_user(self, request: Request) -> UserOut:
+        """Create an account with email and password (at least 10 characters)."""
+        await request.app.state.services.limits.check_auth(request, "register")
+        user = await register(credentials(await _json(request)))
+        profile = await profile_of(user)
+        return UserOut(id=user.id, email=user.email, profile_id=profile.id, created_at=user.created_at)
+
+    @post("/auth/token", operation_id="CreateToken", status_code=HTTP_200_OK)
+    async def create_token(self, request: Request) -> TokenOut:
+        """Exchange email and password for an access token (JWT, HS256)."""
+        services = request.app.state.services
+        await services.limits.check_auth(request, "login")
+        user = await authenticate(credentials(await _json(request)))
+        profile = await profile_of(user)
+        token = services.tokens.issue_access(str(user.id))
+        return TokenOut(access_token=token, expires_in=services.settings.jwt_access_ttl_seconds, user_id=user.id,
+                        profile_id=profile.id)
+
+    @get("/profile", operation_id="GetProfile", dependencies={"user": Provide(provide_user)})
+    async def get_profile(self, user: User) -> ProfileOut:
+        """Your profile: its id (the `user_profile_id` of a generate request) and personal info."""
+        return profile_out(await profile_of(user))
+
+    @put("/profile", operation_id="UpdateProfile", dependencies={"user": Provide(provide_user)})
+    async def update_profile(self, request: Request, user: User) -> ProfileOut:
+        """Replace your personal info (age, sex, height, weight with units, experience, goal, schedule...)."""
+        body = await _json(request)
+        raw = body.get("personal_info", body) if isinstance(body, dict) else body
+        info = parse_personal_info(raw)
+        profile = await profile_of(user)
+        async with write_transaction():
+            await UserProfile.update(
+                {UserProfile.personal_info: info.model_dump(mode="json"), UserProfile.updated_at: now()}
+            ).where(UserProfile.id == profile.id)
+        return profile_out(await profile_of(user))

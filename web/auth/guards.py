@@ -1,0 +1,31 @@
+"""Who is calling: the bearer token (API), the legacy `jwt_token` body field, or the session cookie (pages)."""
+
+from __future__ import annotations
+
+from litestar import Request
+
+from web.auth.services import user_for_claims
+from web.errors import Unauthorized
+from web.tables import User
+
+SESSION_COOKIE = "trainplan_session"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send the access token as `Authorization: Bearer <token>`.")
+    return token.strip()
+
+
+async def user_from_token(request: Request, token: str | None) -> User:
+    claims = request.app.state.services.tokens.verify(token)
+    return await user_for_claims(claims)
+
+
+async def provide_user(request: Request) -> User:
+    """The API's caller, from the Authorization header."""
+    return await user_from_token(request, bearer_token(request))

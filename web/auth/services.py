@@ -1,0 +1,105 @@
+"""Accounts: register, log in, resolve the user behind a token."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from web.auth.tokens import Claims
+from web.db import is_unique_violation, write_transaction
+from web.errors import Conflict, Unauthorized
+from web.tables import User, UserProfile
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a miss costs as long as a hit.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=10, max_length=128, repr=False)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        value = value.strip().lower()
+        local, _, domain = value.partition("@")
+        if not local or "." not in domain or " " in value:
+            raise ValueError("Enter a valid email address, like name@example.com.")
+        return value
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def register(creds: Credentials) -> User:
+    password_hash = await asyncio.to_thread(_hasher.hash, creds.password)
+    user = User(id=uuid.uuid4(), email=creds.email, password_hash=password_hash, created_at=now())
+    try:
+        async with write_transaction():
+            await user.save()
+            await UserProfile(id=uuid.uuid4(), user=user.id, created_at=now(), updated_at=now()).save()
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise Conflict("An account with this email already exists. Log in instead.", code="email_taken") from None
+        raise
+    return user
+
+
+async def authenticate(creds: Credentials) -> User:
+    user = await User.objects().where(User.email == creds.email).first()
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    try:
+        await asyncio.to_thread(_hasher.verify, stored, creds.password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None or not user.is_active:
+        raise Unauthorized("The email or password is not right.", code="invalid_credentials")
+    return user
+
+
+async def user_for_claims(claims: Claims) -> User:
+    if claims.external:
+        return await _external_user(claims.sub)
+    try:
+        user_id = uuid.UUID(claims.sub)
+    except ValueError:
+        raise Unauthorized() from None
+    user = await User.objects().where(User.id == user_id).first()
+    if user is None or not user.is_active:
+        raise Unauthorized()
+    return user
+
+
+async def _external_user(sub: str) -> User:
+    """People from an external identity provider get an account on first sight."""
+    user = await User.objects().where(User.external_sub == sub).first()
+    if user is not None:
+        return user
+    user = User(id=uuid.uuid4(), email=f"{uuid.uuid4().hex}@external.invalid", external_sub=sub, created_at=now())
+    try:
+        async with write_transaction():
+            await user.save()
+            await UserProfile(id=uuid.uuid4(), user=user.id, created_at=now(), updated_at=now()).save()
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        user = await User.objects().where(User.external_sub == sub).first()  # a parallel request won
+    return user
+
+
+async def profile_of(user: User) -> UserProfile:
+    profile = await UserProfile.objects().where(UserProfile.user == user.id).output(load_json=True).first()
+    if profile is None:  # accounts always get one at registration; this heals older rows
+        profile = UserProfile(id=uuid.uuid4(), user=user.id, personal_info={}, onboarding_draft={},
+                              created_at=now(), updated_at=now())
+        await profile.save()
+    return profile

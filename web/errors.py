@@ -1,0 +1,168 @@
+"""One error hierarchy, mapped in one place per face: problem details (RFC 9457) for the API."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.exceptions import (
+    MethodNotAllowedException as LitestarMethodNotAllowed,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from web.observability import current_request_id
+
+log = logging.getLogger("web.errors")
+PROBLEM = "application/problem+json"
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code or self.code
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+class InvalidInput(AppError):
+    status_code = 422
+    code = "validation_failed"
+    title = "Your request has invalid fields"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+    title = "Authentication required"
+
+    def __init__(self, detail: str = "Sign in again: your access token is missing, invalid or expired.", **kw):
+        kw.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="trainplan", error="invalid_token"'})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+    title = "Request too large"
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+class Unavailable(AppError):
+    status_code = 503
+    code = "unavailable"
+    title = "Temporarily unavailable"
+
+
+def problem(
+    status: int, code: str, title: str, detail: str, *, headers=None, errors=None, extra=None
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"https://trainplan.dev/problems/{code.replace('_', '-')}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "request_id": current_request_id(),
+    }
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers or {})
+
+
+def _field_errors(exc: ValidationException) -> list[dict[str, Any]]:
+    out = []
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            key = item.get("key") or item.get("source") or "body"
+            out.append({"field": str(key), "message": str(item.get("message", "is invalid")), "code": "invalid"})
+    return out
+
+
+def app_error_handler(request: Request, exc: AppError) -> Response:
+    log.info("request refused", extra={"code": exc.code, "status": exc.status_code})
+    return problem(
+        exc.status_code, exc.code, exc.title, exc.detail, headers=exc.headers, errors=exc.errors, extra=exc.extra
+    )
+
+
+def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    """Litestar's own exceptions (routing, body parsing, auth guards) in the same problem shape."""
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        return problem(
+            422, "validation_failed", InvalidInput.title, "Some fields are invalid.", errors=_field_errors(exc)
+        )
+    if isinstance(exc, NotAuthorizedException):
+        err = Unauthorized()
+        return problem(401, err.code, err.title, err.detail, headers=err.headers)
+    if isinstance(exc, PermissionDeniedException):
+        return problem(403, "forbidden", Forbidden.title, "You are not allowed to do this.")
+    if isinstance(exc, NotFoundException):
+        return problem(404, "not_found", NotFound.title, "Nothing was found at this address.")
+    if isinstance(exc, LitestarMethodNotAllowed):
+        return problem(405, "method_not_allowed", "Method not allowed", "This address does not accept that method.",
+                       headers=exc.headers)
+    if status == 413:
+        return problem(413, "payload_too_large", PayloadTooLarge.title, "The request body is too large.")
+    if status >= 500:
+        log.error("http exception", extra={"status": status})
+        return problem(status, "internal_error", "Server error", "Something went wrong on our side. Try again.")
+    return problem(status, "bad_request", "Bad request", "The request could not be understood.",
+                   headers=getattr(exc, "headers", None))
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"error_type": type(exc).__name__})
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Server error",
+        "Something went wrong on our side. It has been logged; please try again.",
+    )

@@ -1,0 +1,181 @@
+"""JSON API for generation: submit, follow (poll or server-sent events), cancel, history."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+from litestar.types import ASGIApp
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from web.auth.guards import bearer_token, provide_user, user_from_token
+from web.errors import InvalidInput
+from web.generation.progress import TERMINAL_EVENTS, TERMINAL_STATUSES, events_after
+from web.generation.schemas import GenerationOut, JobOut, job_out, plan_out
+from web.generation.services import cancel_job, get_job, list_jobs, own_job, submit_generation
+from web.onboarding.validation import parse_generate_request
+from web.tables import GenerationEvent, Plan, User
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces or control characters
+_PREFER_WAIT = re.compile(r"(?:^|[;,\s])wait=(\d+)")
+MAX_PREFER_WAIT = 60
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise InvalidInput(
+            "The Idempotency-Key header must be 1-255 printable characters without spaces, e.g. a UUID.",
+            code="invalid_idempotency_key",
+            errors=[{"field": "Idempotency-Key", "message": "1-255 printable characters.", "code": "invalid"}],
+        )
+    return key
+
+
+def prefer_wait(request: Request) -> int:
+    match = _PREFER_WAIT.search(request.headers.get("prefer", ""))
+    return min(int(match.group(1)), MAX_PREFER_WAIT) if match else 0
+
+
+async def plan_id_of(job_id: UUID) -> UUID | None:
+    row = await Plan.select(Plan.id).where(Plan.job == job_id).first()
+    return row["id"] if row else None
+
+
+async def job_view(job) -> JobOut:
+    return job_out(job, await plan_id_of(job.id) if job.status == "succeeded" else None)
+
+
+async def _authenticate_generate(request: Request, body: Any) -> User:
+    """Header first; the mobile app's legacy contract may send `jwt_token` in the body instead."""
+    token = bearer_token(request)
+    if token is None and isinstance(body, dict) and isinstance(body.get("jwt_token"), str):
+        token = body["jwt_token"]
+    return await user_from_token(request, token)
+
+
+class GenerationController(Controller):
+    path = "/api/v1"
+    tags = ["generation"]
+
+    @post("/plans/generate", operation_id="GeneratePlan", status_code=HTTP_202_ACCEPTED,
+          responses={200: None, 202: None})
+    async def create_generation(self, request: Request) -> Response[GenerationOut]:
+        """Start generating a plan (202 with the job), or return the complete plan that exists (200)."""
+        services = request.app.state.services
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except (ValueError, UnicodeDecodeError):
+            body = None
+            user = await _authenticate_generate(request, None)
+            raise InvalidInput("The body is not valid JSON.", errors=[
+                {"field": "body", "message": "Send a JSON object.", "code": "json"}]) from None
+        user = await _authenticate_generate(request, body)
+        key = idempotency_key(request)
+        generate = parse_generate_request(body, max_free_text=services.settings.max_free_text_chars)
+        submission = await submit_generation(
+            user, generate, idempotency_key=key, settings=services.settings, notifier=services.notifier,
+            limits=services.limits, request_id=request.state.get("request_id"),
+        )
+        if submission.created and services.runner is not None:
+            services.runner.wake()
+        if submission.plan is not None:
+            out = GenerationOut(status="succeeded", job=None, plan=plan_out(submission.plan, submission.plan.id))
+            return Response(out, status_code=HTTP_200_OK)
+        job = submission.job
+        wait = prefer_wait(request)
+        headers = {"Location": f"/api/v1/generations/{job.id}"}
+        if wait:
+            job = await _wait_for_end(services, job, wait)
+            headers["Preference-Applied"] = f"wait={wait}"
+        if job.status == "succeeded":
+            plan = await Plan.objects().where(Plan.job == job.id).output(load_json=True).first()
+            out = GenerationOut(status=job.status, job=await job_view(job), plan=plan_out(plan, plan.id))
+            return Response(out, status_code=HTTP_200_OK, headers=headers)
+        return Response(GenerationOut(status=job.status, job=await job_view(job), plan=None),
+                        status_code=HTTP_202_ACCEPTED, headers=headers)
+
+    @get("/generations", operation_id="ListGenerations", dependencies={"user": Provide(provide_user)})
+    async def list_generations(self, user: User) -> list[JobOut]:
+        """Your past and current generation attempts, newest first."""
+        return [await job_view(job) for job in await list_jobs(user)]
+
+    @get("/generations/{job_id:uuid}", operation_id="GetGeneration", dependencies={"user": Provide(provide_user)})
+    async def get_generation(self, user: User, job_id: UUID) -> JobOut:
+        """Poll one generation: status, stage, percent, error, plan id."""
+        return await job_view(await own_job(user, job_id))
+
+    @post("/generations/{job_id:uuid}/cancel", operation_id="CancelGeneration", status_code=HTTP_200_OK,
+          dependencies={"user": Provide(provide_user)})
+    async def cancel_generation(self, request: Request, user: User, job_id: UUID) -> JobOut:
+        """Stop a queued or running generation. Finished ones are returned unchanged."""
+        services = request.app.state.services
+        job = await cancel_job(user, job_id, services.notifier)
+        if services.runner is not None and job.status == "running":
+            services.runner.request_cancel(job.id)
+        return await job_view(job)
+
+    @get("/generations/{job_id:uuid}/events", operation_id="StreamGenerationEvents",
+         dependencies={"user": Provide(provide_user)}, include_in_schema=False)
+    async def stream_events(self, request: Request, user: User, job_id: UUID) -> ASGIApp:
+        """Server-sent events of one generation (documented by hand in the OpenAPI document)."""
+        return await event_stream(request, user, job_id)
+
+
+def last_event_id(request: Request) -> int:
+    raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id") or "0"
+    return int(raw) if raw.isdigit() else 0
+
+
+async def event_stream(request: Request, user: User, job_id: UUID, render=None) -> Any:
+    """Replay what the client missed (after Last-Event-ID), then go live; close after the terminal event.
+    A connect after the end that has already seen the terminal event gets 204."""
+    services = request.app.state.services
+    job = await own_job(user, job_id)
+    after = last_event_id(request)
+    if job.status in TERMINAL_STATUSES:
+        last = await GenerationEvent.select(GenerationEvent.seq).where(GenerationEvent.job == job.id).order_by(
+            GenerationEvent.seq, ascending=False).first()
+        if last is None or after >= last["seq"]:
+            return Response(content=None, status_code=204)
+    lease = services.limits.open_stream(user)
+    return EventSourceResponse(
+        _events(services, job.id, after, lease, render),
+        ping=services.settings.sse_ping_seconds,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        send_timeout=30,
+    )
+
+
+async def _events(services, job_id: UUID, after: int, lease, render):
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + services.settings.sse_max_seconds
+    with lease:
+        while loop.time() < ends:
+            for row in await events_after(job_id, after):
+                after = row["seq"]
+                data = row["data"] if render is None else await render(row)
+                yield ServerSentEvent(data=data, event=row["type"], id=str(row["seq"]))
+                if row["type"] in TERMINAL_EVENTS:
+                    return
+            await services.notifier.wait(job_id, timeout=1.0)
+        # A long-idle stream ends cleanly; the client reconnects with Last-Event-ID.
+        yield ServerSentEvent(event="timeout", data="{}", retry=1000)
+
+
+async def _wait_for_end(services, job, seconds: int):
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + seconds
+    while job.status not in TERMINAL_STATUSES and loop.time() < ends:
+        await services.notifier.wait(job.id, timeout=min(1.0, max(ends - loop.time(), 0.01)))
+        job = await get_job(job.id)
+    return job

@@ -1,0 +1,124 @@
+"""Job events: stored rows (the truth, replayable by id) plus a wake-up signal for live listeners.
+
+Any process can serve any stream: a listener re-reads the events table when woken, and also every
+second in case the wake-up came from another process without Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from web.db import is_unique_violation
+from web.tables import GenerationEvent, GenerationJob
+
+log = logging.getLogger("web.generation.progress")
+
+TERMINAL_EVENTS = frozenset({"done", "failed", "cancelled"})
+TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
+CHANNEL_PREFIX = "trainplan:job:"
+
+
+class Notifier:
+    """Wakes the listeners of a job. In-process by default; over Redis pub/sub when configured."""
+
+    def __init__(self, redis_url: str | None = None) -> None:
+        self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._redis_url = redis_url
+        self._redis: Any = None
+        self._listener: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        if not self._redis_url:
+            return
+        import redis.asyncio as aioredis
+
+        self._redis = aioredis.from_url(self._redis_url)
+        pubsub = self._redis.pubsub()
+        await pubsub.psubscribe(CHANNEL_PREFIX + "*")
+        self._listener = asyncio.create_task(self._listen(pubsub), name="notifier-redis")
+
+    async def stop(self) -> None:
+        if self._listener:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def _listen(self, pubsub: Any) -> None:
+        while True:
+            try:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if message:
+                    self._wake_local(message["channel"].decode().removeprefix(CHANNEL_PREFIX))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("redis listener error; streams fall back to polling", exc_info=True)
+                await asyncio.sleep(1)
+
+    def _wake_local(self, job_id: str) -> None:
+        for event in self._waiters.get(job_id, ()):
+            event.set()
+
+    async def notify(self, job_id: uuid.UUID | str) -> None:
+        key = str(job_id)
+        self._wake_local(key)
+        if self._redis is not None:
+            try:
+                await self._redis.publish(CHANNEL_PREFIX + key, "1")
+            except Exception:
+                log.warning("redis publish failed; listeners will poll", exc_info=True)
+
+    async def wait(self, job_id: uuid.UUID | str, timeout: float) -> None:
+        key = str(job_id)
+        event = asyncio.Event()
+        self._waiters[key].add(event)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout)
+        finally:
+            self._waiters[key].discard(event)
+            if not self._waiters[key]:
+                del self._waiters[key]
+
+
+async def append_event(job_id: uuid.UUID, type_: str, data: dict[str, Any], now) -> int:
+    """Store the job's next event; ids increase per job. Call inside the transaction that changes the job."""
+    for _ in range(5):
+        last = await GenerationEvent.select(GenerationEvent.seq).where(
+            GenerationEvent.job == job_id
+        ).order_by(GenerationEvent.seq, ascending=False).first()
+        seq = (last["seq"] if last else 0) + 1
+        try:
+            await GenerationEvent(job=job_id, seq=seq, type=type_, data=data, created_at=now).save()
+            return seq
+        except Exception as exc:
+            if not is_unique_violation(exc):
+                raise
+    raise RuntimeError("could not allocate an event id")
+
+
+async def events_after(job_id: uuid.UUID, after: int, limit: int = 200) -> list[dict[str, Any]]:
+    return await GenerationEvent.select(
+        GenerationEvent.seq, GenerationEvent.type, GenerationEvent.data
+    ).where((GenerationEvent.job == job_id) & (GenerationEvent.seq > after)).order_by(
+        GenerationEvent.seq
+    ).limit(limit)
+
+
+def event_payload(job: GenerationJob, **extra: Any) -> dict[str, Any]:
+    """The common part of every event's data: where the job stands."""
+    return {
+        "job_id": str(job.id),
+        "status": job.status,
+        "stage": job.stage,
+        "stage_text": job.stage_text,
+        "percent": job.percent,
+        **extra,
+    }

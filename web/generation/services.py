@@ -1,0 +1,253 @@
+"""Submitting, reading, cancelling and finishing generation jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from web.auth.services import now
+from web.db import is_unique_violation, with_retries, write_transaction
+from web.errors import Conflict, InvalidInput, NotFound
+from web.generation.progress import TERMINAL_STATUSES, Notifier, append_event, event_payload
+from web.onboarding.formatter import build_brief
+from web.onboarding.schemas import GenerateRequest
+from web.tables import AnalyticsEvent, GenerationJob, IdempotencyKey, Plan, User, UserProfile
+
+log = logging.getLogger("web.generation")
+
+ACTIVE_STATUSES = ("queued", "running")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a generate request led to: a job (new or already running) or an existing finished plan."""
+
+    job: GenerationJob | None
+    plan: Plan | None
+    created: bool
+    replayed: bool = False
+
+
+def request_hash(request: GenerateRequest) -> str:
+    canonical = json.dumps(request.fingerprint(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def own_profile(user: User, profile_id: uuid.UUID) -> UserProfile:
+    profile = await UserProfile.objects().where(
+        (UserProfile.id == profile_id) & (UserProfile.user == user.id)
+    ).first()
+    if profile is None:  # someone else's profile looks exactly like a missing one
+        raise NotFound("No profile with this id belongs to your account.", code="profile_not_found")
+    return profile
+
+
+async def own_job(user: User, job_id: uuid.UUID) -> GenerationJob:
+    job = await GenerationJob.objects().where(
+        (GenerationJob.id == job_id) & (GenerationJob.user == user.id)
+    ).output(load_json=True).first()
+    if job is None:
+        raise NotFound("No generation with this id belongs to your account.", code="generation_not_found")
+    return job
+
+
+async def get_job(job_id: uuid.UUID) -> GenerationJob | None:
+    return await GenerationJob.objects().where(GenerationJob.id == job_id).output(load_json=True).first()
+
+
+async def submit_generation(
+    user: User,
+    request: GenerateRequest,
+    *,
+    idempotency_key: str | None,
+    settings: Any,
+    notifier: Notifier,
+    limits: Any = None,
+    request_id: str | None = None,
+) -> Submission:
+    profile = await own_profile(user, request.user_profile_id)
+    digest = request_hash(request)
+    if idempotency_key:
+        replay = await _replay(user, idempotency_key, digest)
+        if replay:
+            log.info("idempotent replay", extra={"job_id": str(replay.id)})
+            return Submission(job=replay, plan=None, created=False, replayed=True)
+    existing = await _existing(profile, request)
+    if existing is not None:
+        if existing.job is not None:
+            await _remember_key(user, idempotency_key, digest, existing.job, settings)
+        return existing
+    if limits is not None:
+        await limits.check_generation(user)  # only new work counts against the caps
+    try:
+        outcome = await with_retries(
+            lambda: _create_job(user, profile, request, digest, idempotency_key, settings, request_id),
+            what="create_job",
+        )
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        # Lost a race to a parallel identical request: the database decided, so follow its answer.
+        winner = (idempotency_key and await _replay(user, idempotency_key, digest)) or await _active_job(profile)
+        if winner is None:
+            raise Conflict("Another generation just finished for this profile. Fetch your current plan.") from None
+        log.info("concurrent submit joined the existing job", extra={"job_id": str(winner.id)})
+        return Submission(job=winner, plan=None, created=False, replayed=bool(idempotency_key))
+    if outcome.created:
+        await notifier.notify(outcome.job.id)
+        log.info("generation queued", extra={"job_id": str(outcome.job.id), "kind": outcome.job.kind})
+    elif outcome.job is not None:
+        await _remember_key(user, idempotency_key, digest, outcome.job, settings)
+    return outcome
+
+
+async def _existing(profile: UserProfile, request: GenerateRequest) -> Submission | None:
+    """The running job, or the complete plan (unless regenerating), that makes a new job unnecessary.
+
+    The running job is looked at first: a job clears its slot in the same transaction that saves its
+    plan, so in this order a request racing a finishing job always sees one or the other."""
+    running = await _active_job(profile)
+    if running is not None:
+        log.info("generation already running; returning it", extra={"job_id": str(running.id)})
+        return Submission(job=running, plan=None, created=False)
+    if not request.regenerate:
+        plan = await _complete_active_plan(profile)
+        if plan is not None:
+            log.info("plan exists; not generating again", extra={"plan_id": str(plan.id)})
+            return Submission(job=None, plan=plan, created=False)
+    return None
+
+
+async def _replay(user: User, key: str, digest: str) -> GenerationJob | None:
+    row = await IdempotencyKey.objects().where(
+        (IdempotencyKey.user == user.id) & (IdempotencyKey.key == key) & (IdempotencyKey.expires_at > now())
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise InvalidInput(
+            "This Idempotency-Key was already used with a different request. Use a new key for a new request.",
+            code="idempotency_key_reused",
+            errors=[{"field": "Idempotency-Key", "message": "Already used with another body.", "code": "reused"}],
+        )
+    return await get_job(row.job)
+
+
+async def _remember_key(user: User, key: str | None, digest: str, job: GenerationJob, settings: Any) -> None:
+    if not key:
+        return
+    try:
+        async with write_transaction():
+            await _insert_key(user, key, digest, job.id, settings)
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        await _replay(user, key, digest)  # raises when the same key came with another body
+
+
+async def _insert_key(user: User, key: str, digest: str, job_id: uuid.UUID, settings: Any) -> None:
+    await IdempotencyKey.delete().where(
+        (IdempotencyKey.user == user.id) & (IdempotencyKey.key == key) & (IdempotencyKey.expires_at <= now())
+    )
+    await IdempotencyKey(
+        user=user.id, key=key, request_hash=digest, job=job_id, created_at=now(),
+        expires_at=now() + dt.timedelta(hours=settings.idempotency_ttl_hours),
+    ).save()
+
+
+async def _complete_active_plan(profile: UserProfile) -> Plan | None:
+    # Read the pointer afresh: a job may have saved a plan since this request loaded the profile.
+    row = await UserProfile.select(UserProfile.active_plan_id).where(UserProfile.id == profile.id).first()
+    if row is None or row["active_plan_id"] is None:
+        return None
+    plan = await Plan.objects().where(Plan.id == row["active_plan_id"]).output(load_json=True).first()
+    # A plan that is not complete is never handed out as done: it gets generated again.
+    return plan if plan is not None and plan.is_complete else None
+
+
+async def _active_job(profile: UserProfile) -> GenerationJob | None:
+    return await GenerationJob.objects().where(
+        GenerationJob.active_slot == str(profile.id)
+    ).output(load_json=True).first()
+
+
+async def _create_job(user, profile, request, digest, key, settings, request_id) -> Submission:
+    brief = build_brief(request.personal_info, request.initial_responses)
+    created = now()
+    job = GenerationJob(
+        id=uuid.uuid4(),
+        user=user.id,
+        profile=profile.id,
+        kind="regenerate" if request.regenerate else "initial",
+        status="queued",
+        stage="queued",
+        stage_text="Waiting to start",
+        request=request.model_dump(mode="json", exclude={"jwt_token"}),
+        request_hash=digest,
+        brief=brief.model_dump(mode="json"),
+        checkpoint={},
+        active_slot=str(profile.id),
+        deadline_at=created + dt.timedelta(seconds=settings.generation_deadline_seconds),
+        created_at=created,
+        updated_at=created,
+        request_id=request_id,
+    )
+    async with write_transaction():
+        # Writing the profile row first takes its lock (PostgreSQL) or the write lock (SQLite), which the
+        # plan's save also needs: the checks below cannot miss a job that finished a moment ago.
+        await UserProfile.update(
+            {UserProfile.personal_info: request.personal_info.model_dump(mode="json"), UserProfile.updated_at: created}
+        ).where(UserProfile.id == profile.id)
+        existing = await _existing(profile, request)
+        if existing is not None:
+            return existing
+        await job.save()
+        await append_event(job.id, "queued", event_payload(job), created)
+        if key:
+            await _insert_key(user, key, digest, job.id, settings)
+        await record_analytics("plan_generation_started", user.id, job.id, {"kind": job.kind}, created)
+    return Submission(job=job, plan=None, created=True)
+
+
+async def record_analytics(name: str, user_id, job_id, properties: dict[str, Any], at) -> None:
+    """PII-safe funnel events: codes, counts and durations only."""
+    await AnalyticsEvent(name=name, user=user_id, job=job_id, properties=properties, created_at=at).save()
+
+
+async def list_jobs(user: User, limit: int = 50) -> list[GenerationJob]:
+    return await GenerationJob.objects().where(GenerationJob.user == user.id).order_by(
+        GenerationJob.created_at, ascending=False
+    ).limit(limit).output(load_json=True)
+
+
+async def cancel_job(user: User, job_id: uuid.UUID, notifier: Notifier) -> GenerationJob:
+    job = await own_job(user, job_id)
+    if job.status in TERMINAL_STATUSES:
+        return job
+    async with write_transaction():
+        # A queued job is cancelled at once; a running one is asked to stop and its runner finishes it.
+        cancelled = await GenerationJob.update(
+            {
+                GenerationJob.status: "cancelled",
+                GenerationJob.stage: "cancelled",
+                GenerationJob.stage_text: "Cancelled",
+                GenerationJob.active_slot: None,
+                GenerationJob.finished_at: now(),
+                GenerationJob.updated_at: now(),
+                GenerationJob.error_code: "cancelled",
+                GenerationJob.error_message: "You cancelled this generation.",
+            }
+        ).where((GenerationJob.id == job.id) & (GenerationJob.status == "queued")).returning(GenerationJob.id)
+        if cancelled:
+            job = await own_job(user, job_id)
+            await append_event(job.id, "cancelled", event_payload(job), now())
+        else:
+            await GenerationJob.update({GenerationJob.cancel_requested: True}).where(GenerationJob.id == job.id)
+    await notifier.notify(job.id)
+    log.info("cancel requested", extra={"job_id": str(job.id), "was_queued": bool(cancelled)})
+    return await own_job(user, job_id)

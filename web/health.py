@@ -1,0 +1,47 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from web.db import ping
+from web.errors import problem
+
+
+@get("/health/live", operation_id="Live", tags=["ops"], sync_to_thread=False)
+def live() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@get("/health/ready", operation_id="Ready", tags=["ops"])
+async def ready(request: Request) -> Response:
+    """The database (and Redis, when configured) answer."""
+    services = request.app.state.services
+    checks = {}
+    try:
+        await ping()
+        checks["database"] = "ok"
+    except Exception:
+        checks["database"] = "down"
+    if services.settings.redis_url:
+        try:
+            import redis.asyncio as aioredis
+
+            client = aioredis.from_url(services.settings.redis_url, socket_timeout=2)
+            await client.ping()
+            await client.aclose()
+            checks["redis"] = "ok"
+        except Exception:
+            checks["redis"] = "down"
+    if all(v == "ok" for v in checks.values()):
+        return Response({"status": "ok", "checks": checks})
+    return problem(503, "not_ready", "Not ready", "A dependency is down.", headers={"Retry-After": "5"},
+                   extra={"checks": checks})
+
+
+@get("/metrics", operation_id="Metrics", tags=["ops"], include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    registry = request.app.state.services.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

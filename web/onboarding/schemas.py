@@ -1,0 +1,103 @@
+"""Personal info and the generation request, validated with per-field errors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from web.coach.base import Equipment, Experience, Goal, Injury
+from web.plans.schemas import Weekday
+
+FreeText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+
+
+class _Strict(BaseModel):
+    # Unknown fields are refused: no mass assignment of ids, status or roles.
+    model_config = ConfigDict(extra="forbid")
+
+
+class Height(_Strict):
+    value: float = Field(gt=0)
+    unit: Literal["cm", "in"] = "cm"
+
+    @property
+    def cm(self) -> float:
+        return self.value * 2.54 if self.unit == "in" else self.value
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Height:
+        if not 100 <= self.cm <= 250:
+            raise ValueError("Height must be between 100 and 250 cm (39 and 98 in).")
+        return self
+
+
+class Weight(_Strict):
+    value: float = Field(gt=0)
+    unit: Literal["kg", "lb"] = "kg"
+
+    @property
+    def kg(self) -> float:
+        return self.value * 0.45359237 if self.unit == "lb" else self.value
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Weight:
+        if not 30 <= self.kg <= 300:
+            raise ValueError("Weight must be between 30 and 300 kg (66 and 661 lb).")
+        return self
+
+
+class PersonalInfo(_Strict):
+    age: int = Field(ge=13, le=100)
+    sex: Literal["female", "male", "other", "prefer_not_to_say"]
+    height: Height
+    weight: Weight
+    experience_level: Experience
+    goal: Goal
+    days_per_week: int = Field(ge=1, le=6, description="Sessions a week; at least one day stays for rest")
+    available_days: list[Weekday] = Field(min_length=1, max_length=7)
+    minutes_per_session: int = Field(ge=20, le=180)
+    equipment: list[Equipment] = Field(default_factory=list, max_length=len(Equipment))
+    injuries: list[Injury] = Field(default_factory=list, max_length=len(Injury))
+    notes: FreeText = ""
+
+    @field_validator("available_days", "equipment", "injuries")
+    @classmethod
+    def _no_repeats(cls, value: list) -> list:
+        if len(set(value)) != len(value):
+            raise ValueError("List each choice once.")
+        return value
+
+    @model_validator(mode="after")
+    def _enough_days(self) -> PersonalInfo:
+        if len(self.available_days) < self.days_per_week:
+            raise ValueError(
+                f"Choose at least {self.days_per_week} available days for {self.days_per_week} sessions a week."
+            )
+        return self
+
+
+class QuestionRef(_Strict):
+    id: str = Field(min_length=1, max_length=64)
+    text: str | None = Field(default=None, max_length=500)
+
+
+Answer = str | int | float | bool | list[str] | None
+
+
+class GenerateRequest(_Strict):
+    user_profile_id: UUID
+    personal_info: PersonalInfo
+    initial_questions: list[QuestionRef | str] = Field(min_length=1, max_length=50)
+    initial_responses: dict[str, Answer] = Field(min_length=1, max_length=50)
+    regenerate: bool = Field(default=False, description="Make a new plan version even if one exists")
+    jwt_token: str | None = Field(default=None, description="Legacy: the access token, when no header is sent")
+
+    @property
+    def question_ids(self) -> list[str]:
+        return [q if isinstance(q, str) else q.id for q in self.initial_questions]
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What the idempotency hash covers: the request minus the credential."""
+        return self.model_dump(mode="json", exclude={"jwt_token"})

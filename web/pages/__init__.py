@@ -1,0 +1,21 @@
+"""The HTML face: server-rendered pages with htmx, calling the same services as the JSON API."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.di import Provide
+
+from web.pages import auth, generation, onboarding, plans
+from web.pages.common import EXCEPTION_HANDLERS, page_user
+
+
+def page_routes() -> list[Router]:
+    return [
+        Router(
+            path="/",
+            route_handlers=[*auth.ROUTES, *onboarding.ROUTES, *generation.ROUTES, *plans.ROUTES],
+            dependencies={"user": Provide(page_user)},
+            exception_handlers=EXCEPTION_HANDLERS,
+            include_in_schema=False,
+        )
+    ]

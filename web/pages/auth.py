@@ -1,0 +1,100 @@
+"""Sign up, log in, log out: the session cookie holds our own access JWT."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from pydantic import ValidationError
+
+from web.auth.guards import SESSION_COOKIE
+from web.auth.services import Credentials, authenticate, register
+from web.errors import AppError, Conflict, TooManyRequests, Unauthorized
+from web.onboarding.validation import field_errors
+from web.pages.common import optional_user, redirect, render, safe_next, session_cookie
+
+
+def _form_context(request: Request, *, page: str, email: str = "", errors: dict | None = None,
+                  message: str | None = None, status: int = 200, next_path: str | None = None) -> Response:
+    next_path = next_path or safe_next(request.query_params.get("next"))
+    return render(request, f"auth/{page}.html", status=status, user=None, email=email, errors=errors or {},
+                  message=message, next=next_path, logged_out=request.query_params.get("logged_out") == "1")
+
+
+async def _credentials(request: Request) -> tuple[str, str, str]:
+    form = await request.form()
+    return (str(form.get("email", "")).strip(), str(form.get("password", "")),
+            safe_next(form.get("next") or request.query_params.get("next")))
+
+
+def _signed_in(request: Request, user_id: str, next_path: str) -> Response:
+    token = request.app.state.services.tokens.issue_access(user_id)
+    response = redirect(request, next_path)
+    response.set_cookie(session_cookie(request, token))
+    return response
+
+
+@get("/signup", name="signup")
+async def signup_page(request: Request) -> Response:
+    if await optional_user(request) is not None:
+        return redirect(request, safe_next(request.query_params.get("next")))
+    return _form_context(request, page="signup")
+
+
+@post("/signup", status_code=303)
+async def signup(request: Request) -> Response:
+    email, password, next_path = await _credentials(request)
+    try:
+        await request.app.state.services.limits.check_auth(request, "register")
+        creds = Credentials(email=email, password=password)
+        user = await register(creds)
+    except ValidationError as exc:
+        errors = {e["field"]: e["message"] for e in field_errors(exc)}
+        return _form_context(request, page="signup", email=email, errors=errors, status=422,
+                             next_path=next_path)
+    except Conflict as exc:
+        return _form_context(request, page="signup", email=email, errors={"email": exc.detail}, status=409,
+                             next_path=next_path)
+    except TooManyRequests as exc:
+        return _form_context(request, page="signup", email=email, message=exc.detail, status=429,
+                             next_path=next_path)
+    return _signed_in(request, str(user.id), next_path)
+
+
+@get("/login", name="login")
+async def login_page(request: Request) -> Response:
+    if await optional_user(request) is not None:
+        return redirect(request, safe_next(request.query_params.get("next")))
+    return _form_context(request, page="login")
+
+
+@post("/login", status_code=303)
+async def login(request: Request) -> Response:
+    email, password, next_path = await _credentials(request)
+    try:
+        await request.app.state.services.limits.check_auth(request, "login")
+        user = await authenticate(Credentials(email=email, password=password))
+    except (ValidationError, Unauthorized):
+        # One message for every wrong combination, like the API: no hint which part was wrong.
+        return _form_context(request, page="login", email=email, status=422,
+                             message="The email or password is not right.", next_path=next_path)
+    except AppError as exc:
+        return _form_context(request, page="login", email=email, message=exc.detail, status=exc.status_code,
+                             next_path=next_path)
+    return _signed_in(request, str(user.id), next_path)
+
+
+@get("/logout")
+async def logout_page(request: Request) -> Response:
+    user = await optional_user(request)
+    if user is None:
+        return redirect(request, "/login")
+    return render(request, "auth/logout.html", user=user)
+
+
+@post("/logout", status_code=303)
+async def logout(request: Request) -> Response:
+    response = redirect(request, "/login?logged_out=1")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+ROUTES = [signup_page, signup, login_page, login, logout_page, logout]

@@ -1,0 +1,200 @@
+"""What every page shares: the session cookie, the signed-in user, page-or-fragment rendering, safe redirects,
+template filters and the HTML error pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.response import Redirect, Template
+
+from web.auth.guards import SESSION_COOKIE, user_from_token
+from web.errors import AppError, Unauthorized
+from web.tables import User
+
+log = logging.getLogger("web.pages")
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+class LoginRequired(Exception):
+    """No valid session: the visitor is sent to log in and then back."""
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """`value` when it is a path on this site, else `default`: never an open redirect."""
+    if not value or not value.startswith("/") or value.startswith("//") or _CONTROL.search(value):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value
+
+
+def session_cookie(request: Request, token: str) -> Cookie:
+    settings = request.app.state.services.settings
+    secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
+    return Cookie(key=SESSION_COOKIE, value=token, max_age=settings.jwt_access_ttl_seconds, path="/",
+                  httponly=True, samesite="lax", secure=secure)
+
+
+async def optional_user(request: Request) -> User | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return await user_from_token(request, token)
+    except Unauthorized:
+        return None
+
+
+async def page_user(request: Request) -> User:
+    """The signed-in person, from the session cookie (a dependency of every private page)."""
+    user = await optional_user(request)
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def redirect(request: Request, path: str) -> Response:
+    """Go to `path`: a 303 for a plain request, an HX-Redirect (a full page load) for an htmx one."""
+    if is_htmx(request):
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": path})
+    return Redirect(path=path, status_code=303)
+
+
+def render(request: Request, page: str, fragment: str | None = None, *, status: int = 200, **context: Any) -> Template:
+    """One endpoint, two answers: the whole page, or (for htmx) the fragment that the page includes."""
+    name = fragment if fragment and is_htmx(request) else page
+    return Template(template_name=name, context=context, status_code=status,
+                    headers={"Cache-Control": "no-store", "Vary": "HX-Request"})
+
+
+def render_string(request: Request, template: str, **context: Any) -> str:
+    """A template rendered outside a response (server-sent events carry HTML fragments)."""
+    return request.app.template_engine.get_template(template).render(request=request, **context)
+
+
+# -- errors ------------------------------------------------------------------------------------------------------
+
+
+def _next_for(request: Request) -> str:
+    if is_htmx(request):
+        current = request.headers.get("hx-current-url")
+        if current:
+            parts = urlsplit(current)
+            return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+    if request.method == "GET":
+        query = request.url.query
+        return safe_next(request.url.path + (f"?{query}" if query else ""))
+    referer = request.headers.get("referer")
+    if referer:
+        parts = urlsplit(referer)
+        if parts.netloc == request.url.netloc:
+            return safe_next(parts.path)
+    return "/"
+
+
+def login_required_handler(request: Request, exc: LoginRequired) -> Response:
+    target = "/login?next=" + quote(_next_for(request), safe="/")
+    response = redirect(request, target)
+    if request.cookies.get(SESSION_COOKIE):
+        response.delete_cookie(SESSION_COOKIE, path="/")  # expired or invalid: drop it
+    return response
+
+
+def _error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    if request.url.path.endswith("/events"):  # an EventSource cannot show a page
+        return Response(content=b"", status_code=status)
+    return Template(template_name="errors/error.html", status_code=status,
+                    context={"status": status, "title": title, "detail": detail, "user": None})
+
+
+def app_error_handler(request: Request, exc: AppError) -> Response:
+    log.info("page request refused", extra={"code": exc.code, "status": exc.status_code})
+    return _error_page(request, exc.status_code, exc.title, exc.detail)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, PermissionDeniedException):
+        return _error_page(request, 403, "This form has expired",
+                           "Your form could not be verified (it may have been open too long). Go back, reload "
+                           "the page and try again.")
+    if isinstance(exc, NotFoundException):
+        return _error_page(request, 404, "Not found", "Nothing was found at this address.")
+    if exc.status_code == 413:
+        return _error_page(request, 413, "Too much text", "What you sent is too large. Shorten your notes and "
+                           "try again.")
+    if exc.status_code >= 500:
+        log.error("page http exception", extra={"status": exc.status_code})
+        return _error_page(request, exc.status_code, "Something went wrong", "Something went wrong on our side. "
+                           "Try again.")
+    return _error_page(request, exc.status_code, "That did not work", "The request could not be understood.")
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled page error", extra={"error_type": type(exc).__name__})
+    return _error_page(request, 500, "Something went wrong",
+                       "Something went wrong on our side. It has been logged; please try again.")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    LoginRequired: login_required_handler,
+    AppError: app_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}
+
+
+# -- template filters --------------------------------------------------------------------------------------------
+
+WEEKDAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+                 "sat": "Saturday", "sun": "Sunday"}
+
+
+def when(value: dt.datetime | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.astimezone(dt.UTC).strftime("%-d %b %Y, %H:%M UTC")
+
+
+def seconds(value: int | None) -> str:
+    if not value:
+        return "0 s"
+    minutes, secs = divmod(int(value), 60)
+    if minutes and secs:
+        return f"{minutes} min {secs} s"
+    return f"{minutes} min" if minutes else f"{secs} s"
+
+
+def distance(value: float | None) -> str:
+    return f"{value:g} km" if value else ""
+
+
+def coach_label(value: str | None) -> str:
+    if not value:
+        return "—"
+    if value.startswith("offline"):
+        return "trainplan's built-in coach" + (" (standing in for the AI coach)" if "fallback" in value else "")
+    return "the AI coach"
+
+
+def configure_templates(engine: Any) -> None:
+    """Called once by the template config: filters for dates, durations and names."""
+    env = engine.engine
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.filters.update({"when": when, "seconds": seconds, "distance": distance, "coach_label": coach_label,
+                        "weekday": lambda d: WEEKDAY_NAMES.get(str(d), str(d))})

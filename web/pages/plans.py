@@ -1,0 +1,83 @@
+"""The plan review pages, the history of attempts and versions, and rollback ("Make active")."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Request, Response, get, post
+
+from web.auth.services import profile_of
+from web.errors import NotFound
+from web.generation.services import list_jobs
+from web.pages.common import is_htmx, redirect, render, safe_next
+from web.pages.generation import active_job
+from web.plans.schemas import PlanContent
+from web.plans.services import activate_plan, current_plan, list_plans, own_plan
+from web.tables import Plan, User
+
+
+@get("/")
+async def home(request: Request, user: User) -> Response:
+    """Send each person where they are: their plan, the generation under way, or onboarding."""
+    try:
+        await current_plan(user)
+        return redirect(request, "/plan")
+    except NotFound:
+        pass
+    job = await active_job(await profile_of(user))
+    return redirect(request, f"/generate/{job.id}" if job else "/onboarding")
+
+
+def _plan_page(request: Request, user: User, plan: Plan, active_id: UUID | None, *, current: bool) -> Response:
+    content = PlanContent.model_validate(plan.content)
+    return render(request, "plans/plan.html", user=user, plan=plan, content=content,
+                  is_active=plan.id == active_id, current=current, activated=request.query_params.get("activated"))
+
+
+@get("/plan")
+async def show_current_plan(request: Request, user: User) -> Response:
+    try:
+        plan = await current_plan(user)
+    except NotFound:
+        return redirect(request, "/")  # home knows whether to show onboarding or a running generation
+    return _plan_page(request, user, plan, plan.id, current=True)
+
+
+@get("/plans/{plan_id:uuid}")
+async def show_plan(request: Request, user: User, plan_id: UUID) -> Response:
+    plan = await own_plan(user, plan_id)
+    _, active = await list_plans(user)
+    return _plan_page(request, user, plan, active, current=False)
+
+
+async def history_context(user: User, *, activated: Plan | None = None) -> dict:
+    plans, active = await list_plans(user)
+    jobs = await list_jobs(user)
+    return {"user": user, "plans": plans, "active_id": active, "jobs": jobs, "activated": activated}
+
+
+@get("/history")
+async def show_history(request: Request, user: User) -> Response:
+    activated = None
+    if request.query_params.get("activated"):
+        try:
+            activated = await own_plan(user, UUID(request.query_params["activated"]))
+        except (ValueError, NotFound):
+            activated = None
+    context = await history_context(user, activated=activated)
+    return render(request, "plans/history.html", "plans/_history.html", **context)
+
+
+@post("/plans/{plan_id:uuid}/activate", status_code=303)
+async def make_active(request: Request, user: User, plan_id: UUID) -> Response:
+    """Roll back (or forward) to this plan version."""
+    plan = await activate_plan(user, plan_id)
+    form = await request.form()
+    if is_htmx(request):
+        context = await history_context(user, activated=plan)
+        return render(request, "plans/history.html", "plans/_history.html", **context)
+    target = safe_next(form.get("next"), "/history")
+    return redirect(request, f"{target}?activated={plan.id}")
+
+
+ROUTES = [home, show_current_plan, show_plan, show_history, make_active]

@@ -1,0 +1,45 @@
+"""JSON API for plan versions."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, get, post
+from litestar.di import Provide
+from litestar.status_codes import HTTP_200_OK
+
+from web.auth.guards import provide_user
+from web.generation.schemas import PlanOut, PlanSummary, plan_out, plan_summary
+from web.plans.services import activate_plan, current_plan, list_plans, own_plan
+from web.tables import User
+
+
+class PlanController(Controller):
+    path = "/api/v1/plans"
+    tags = ["plans"]
+    dependencies = {"user": Provide(provide_user)}
+
+    @get("/current", operation_id="GetCurrentPlan")
+    async def get_current_plan(self, user: User) -> PlanOut:
+        """The plan version in use."""
+        plan = await current_plan(user)
+        return plan_out(plan, plan.id)
+
+    @get("/", operation_id="ListPlans")
+    async def list_plan_versions(self, user: User) -> list[PlanSummary]:
+        """Every plan version, newest first; `is_active` marks the one in use."""
+        plans, active = await list_plans(user)
+        return [plan_summary(p, active) for p in plans]
+
+    @get("/{plan_id:uuid}", operation_id="GetPlan")
+    async def get_plan(self, user: User, plan_id: UUID) -> PlanOut:
+        """One plan version, with its weeks, sessions and exercises."""
+        plan = await own_plan(user, plan_id)
+        _, active = await list_plans(user)
+        return plan_out(plan, active)
+
+    @post("/{plan_id:uuid}/activate", operation_id="ActivatePlan", status_code=HTTP_200_OK)
+    async def activate(self, user: User, plan_id: UUID) -> PlanOut:
+        """Make this version the one in use (roll back to an earlier plan)."""
+        plan = await activate_plan(user, plan_id)
+        return plan_out(plan, plan.id)

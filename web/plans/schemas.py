@@ -1,0 +1,86 @@
+"""The structure of a training plan, shared by both coaches, the rules and the API.
+
+These models double as the LLM's structured-output schema, so every field is
+required (nullable where optional) and described for the model.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Weekday(StrEnum):
+    mon = "mon"
+    tue = "tue"
+    wed = "wed"
+    thu = "thu"
+    fri = "fri"
+    sat = "sat"
+    sun = "sun"
+
+
+WEEKDAYS: tuple[Weekday, ...] = tuple(Weekday)
+
+
+class SessionKind(StrEnum):
+    strength = "strength"
+    run = "run"
+    conditioning = "conditioning"
+    mobility = "mobility"
+    mixed = "mixed"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlannedExercise(_Strict):
+    exercise_id: str = Field(description="An id from the exercise catalogue given in the prompt")
+    name: str = Field(max_length=120)
+    sets: int = Field(ge=1, le=10)
+    reps: str | None = Field(description='Reps per set, e.g. "8-10"; null for timed work', max_length=20)
+    duration_seconds: int | None = Field(description="Work per set in seconds for timed work", ge=0, le=10800)
+    distance_km: float | None = Field(description="Distance for runs, else null", ge=0, le=60)
+    rest_seconds: int = Field(ge=0, le=600)
+    intensity: str = Field(description='e.g. "RPE 7", "easy conversational pace"', max_length=60)
+    notes: str = Field(max_length=300)
+
+
+class PlannedSession(_Strict):
+    day: Weekday
+    title: str = Field(max_length=80)
+    kind: SessionKind
+    duration_minutes: int = Field(ge=5, le=240)
+    exercises: list[PlannedExercise] = Field(min_length=1, max_length=16)
+
+
+class PlannedWeek(_Strict):
+    number: int = Field(ge=1, le=52)
+    theme: str = Field(max_length=80)
+    is_deload: bool
+    sessions: list[PlannedSession] = Field(max_length=7)
+    notes: str = Field(max_length=500)
+
+
+class WeekOutline(_Strict):
+    number: int = Field(ge=1, le=52)
+    theme: str = Field(max_length=80)
+    is_deload: bool
+    focus: str = Field(description="What this week builds, in one sentence", max_length=200)
+
+
+class PlanOutline(_Strict):
+    title: str = Field(max_length=100)
+    summary: str = Field(max_length=600)
+    weeks: list[WeekOutline] = Field(min_length=1, max_length=52)
+
+
+class PlanContent(_Strict):
+    """A whole plan: what is saved and shown."""
+
+    title: str
+    summary: str
+    weeks: list[PlannedWeek]
+    guidance: list[str] = Field(default_factory=list)

@@ -1,0 +1,32 @@
+"""JSON API for the coaching playbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import get
+from litestar.di import Provide
+from pydantic import BaseModel
+
+from web.auth.guards import provide_user
+from web.playbook.services import playbook_of
+from web.tables import User
+
+
+class PlaybookEntryOut(BaseModel):
+    category: str
+    text: str
+    created_at: dt.datetime
+
+
+class PlaybookOut(BaseModel):
+    status: str  # none, running, succeeded, failed, timed_out
+    error_code: str | None
+    updated_at: dt.datetime | None
+    entries: list[PlaybookEntryOut]
+
+
+@get("/api/v1/playbook", operation_id="GetPlaybook", tags=["playbook"], dependencies={"user": Provide(provide_user)})
+async def get_playbook(user: User) -> PlaybookOut:
+    """Coaching notes about you, built in the background with each generation, and that task's status."""
+    return PlaybookOut.model_validate(await playbook_of(user))

@@ -1,0 +1,95 @@
+"""What the app builds once at start-up and hands to handlers: settings, tokens, coaches, runner, metrics."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from web.auth.tokens import TokenService
+from web.coach.base import Coach
+from web.coach.offline_coach import OfflineCoach
+from web.generation.pipeline import PipelineDeps
+from web.generation.progress import Notifier
+from web.generation.runner import JobRunner
+from web.limits import Limits, WindowCounter
+from web.observability import Metrics
+from web.settings import Settings
+
+log = logging.getLogger("web")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    tokens: TokenService
+    notifier: Notifier
+    metrics: Metrics
+    coach: Coach
+    runner: JobRunner | None
+    limits: Limits
+    openai_client: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def build_coach(settings: Settings, metrics: Metrics) -> tuple[Coach, Any]:
+    if not settings.openai_api_key:
+        return OfflineCoach(), None
+    import openai
+
+    from web.coach.openai_coach import OpenAICoach
+
+    client = openai.AsyncOpenAI(
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        timeout=settings.openai_timeout_seconds,
+        max_retries=settings.openai_max_retries,
+    )
+    coach = OpenAICoach(
+        client,
+        model=settings.openai_model,
+        timeout_seconds=settings.openai_timeout_seconds,
+        max_retries=settings.openai_max_retries,
+        prompt_token_budget=settings.prompt_token_budget,
+        max_completion_tokens=settings.openai_max_completion_tokens,
+        on_call=metrics.llm_call,
+    )
+    return coach, client
+
+
+def build_services(settings: Settings, *, with_runner: bool) -> Services:
+    metrics = Metrics()
+    notifier = Notifier(settings.redis_url)
+    coach, client = build_coach(settings, metrics)
+    fallback = OfflineCoach() if settings.llm_fallback_enabled and coach.name != "offline" else None
+    deps = PipelineDeps(
+        coach=coach, fallback=fallback, notifier=notifier, metrics=metrics, week_parallelism=settings.week_parallelism
+    )
+    runner = JobRunner(deps, settings, playbook_coach=coach) if with_runner else None
+    limits = Limits(settings, WindowCounter(settings.redis_url))
+    limits.on_streams_changed = metrics.open_streams.set
+    return Services(
+        settings=settings,
+        limits=limits,
+        tokens=TokenService(settings),
+        notifier=notifier,
+        metrics=metrics,
+        coach=coach,
+        runner=runner,
+        openai_client=client,
+    )
+
+
+async def start(services: Services) -> None:
+    await services.notifier.start()
+    if services.runner is not None:
+        await services.runner.start()
+
+
+async def stop(services: Services, grace: float = 10.0) -> None:
+    if services.runner is not None:
+        await services.runner.stop(grace)
+    await services.notifier.stop()
+    await services.limits.counter.close()
+    if services.openai_client is not None:
+        await services.openai_client.close()

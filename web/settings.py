@@ -1,0 +1,96 @@
+"""One typed settings object, read from the environment (and .env in development)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from ipaddress import ip_network
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/trainplan.sqlite3"
+    redis_url: str | None = None
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    # LLM
+    openai_api_key: str | None = Field(default=None, repr=False)
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = 45.0
+    openai_max_retries: int = Field(default=2, ge=0, le=5)
+    openai_max_completion_tokens: int = 6000
+    prompt_token_budget: int = 12_000
+    llm_fallback_enabled: bool = True
+    week_parallelism: int = Field(default=3, ge=1, le=8)
+
+    # Auth
+    jwt_secret: str = Field(default=DEV_SECRET, repr=False)
+    jwt_access_ttl_seconds: int = 3600
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_leeway_seconds: int = 30
+    jwt_max_bytes: int = 8192
+    cookie_secure: bool | None = None  # None: Secure when the request came over https
+
+    # Generation
+    generation_deadline_seconds: float = 300.0
+    generation_concurrency: int = Field(default=4, ge=1, le=64)
+    generation_queue_max: int = Field(default=100, ge=1)
+    job_lease_seconds: float = 30.0
+    job_max_attempts: int = Field(default=3, ge=1, le=10)
+    run_worker: bool = True  # run the job runner inside the web process
+    idempotency_ttl_hours: int = 24
+
+    # Playbook
+    playbook_enabled: bool = True
+    playbook_timeout_seconds: float = 30.0
+    playbook_context_matching_enabled: bool = False
+
+    # Limits
+    max_body_bytes: int = 64 * 1024
+    max_free_text_chars: int = 1000
+    max_answers: int = 50
+    rate_limit_generations_per_hour: int = 10
+    rate_limit_generations_per_day: int = 30
+    rate_limit_auth_per_minute: int = 10
+    trusted_proxies: str = ""  # comma-separated addresses or networks whose X-Forwarded-For is believed
+    sse_max_streams_per_user: int = 5
+    sse_max_streams: int = 500
+    sse_ping_seconds: float = 15.0
+    sse_max_seconds: float = 900.0
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.app_env == "production":
+            if self.jwt_secret == DEV_SECRET or len(self.jwt_secret) < 32:
+                raise ValueError(
+                    "JWT_SECRET must be set to a random value of at least 32 characters when "
+                    "APP_ENV=production (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+                )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def coach_name(self) -> str:
+        return "openai" if self.openai_api_key else "offline"
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple:
+        return tuple(ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip())
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,153 @@
+"""All tables, in one module so that Piccolo's single app and migration history see them together.
+
+Composite unique keys (event (job, seq), plan (profile, version), idempotency key (user, key)) are
+unique indexes made by a hand-written migration: Piccolo's `Unique` constraint emits
+`ALTER TABLE ... ADD CONSTRAINT`, which SQLite cannot run.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Real,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class User(Table, tablename="app_user"):
+    id = UUID(primary_key=True)
+    email = Varchar(length=254, unique=True, index=True)
+    password_hash = Text(null=True, default=None)  # null for people who sign in through an external identity provider
+    external_sub = Varchar(length=255, null=True, default=None, unique=True)  # `sub` of a JWKS-verified token
+    is_active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class UserProfile(Table):
+    id = UUID(primary_key=True)
+    user = ForeignKey(User, unique=True, on_delete=OnDelete.cascade, index=True)
+    personal_info = JSON(default="{}")
+    onboarding_draft = JSON(default="{}")  # the browser's unfinished onboarding, kept between visits
+    # The plan version in use. A plain column, not a foreign key: Plan already points at the profile
+    # and Piccolo's migrations cannot create a cycle. The save transaction keeps the two consistent.
+    active_plan_id = UUID(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class GenerationJob(Table):
+    id = UUID(primary_key=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    profile = ForeignKey(UserProfile, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=16, default="initial")  # initial | regenerate
+    status = Varchar(length=16, default="queued", index=True)  # queued running succeeded failed cancelled
+    stage = Varchar(length=40, default="queued")
+    stage_text = Varchar(length=120, default="Waiting to start")
+    percent = Integer(default=0)
+    attempts = Integer(default=0)
+    error_code = Varchar(length=40, null=True, default=None)
+    error_message = Text(null=True, default=None)
+    retryable = Boolean(default=False)
+    cancel_requested = Boolean(default=False)
+    coach = Varchar(length=40, null=True, default=None)
+    prompt_tokens = Integer(default=0)
+    completion_tokens = Integer(default=0)
+    request = JSON(default="{}")  # the validated, normalised request
+    request_hash = Varchar(length=64)
+    brief = JSON(default="{}")
+    checkpoint = JSON(default="{}")  # outline and finished weeks, so a resumed job pays for nothing twice
+    # Non-null while the job is queued or running: a unique index makes "one active job per profile"
+    # a database decision, not a check-then-insert race.
+    active_slot = Varchar(length=64, null=True, default=None, unique=True)
+    lease_owner = Varchar(length=64, null=True, default=None)
+    lease_expires_at = Timestamptz(null=True, default=None, index=True)
+    deadline_at = Timestamptz()
+    created_at = Timestamptz(index=True)
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz()
+    request_id = Varchar(length=64, null=True, default=None)
+
+
+class GenerationEvent(Table):
+    id = Serial(primary_key=True)
+    job = ForeignKey(GenerationJob, on_delete=OnDelete.cascade)
+    seq = Integer()
+    type = Varchar(length=16)  # queued stage week done failed cancelled
+    data = JSON(default="{}")
+    created_at = Timestamptz()
+
+
+class Plan(Table):
+    id = UUID(primary_key=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    profile = ForeignKey(UserProfile, on_delete=OnDelete.cascade, index=True)
+    job = ForeignKey(GenerationJob, null=True, default=None, on_delete=OnDelete.set_null, unique=True)
+    version = Integer()
+    title = Varchar(length=120)
+    weeks_count = Integer()
+    coach = Varchar(length=40)
+    is_complete = Boolean(default=True)
+    content = JSON(default="{}")
+    created_at = Timestamptz()
+
+
+class IdempotencyKey(Table):
+    id = Serial(primary_key=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    key = Varchar(length=255)
+    request_hash = Varchar(length=64)
+    job = ForeignKey(GenerationJob, on_delete=OnDelete.cascade)
+    created_at = Timestamptz()
+    expires_at = Timestamptz(index=True)
+
+
+class AnalyticsEvent(Table):
+    id = Serial(primary_key=True)
+    name = Varchar(length=60, index=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, null=True, default=None)
+    job = ForeignKey(GenerationJob, on_delete=OnDelete.set_null, null=True, default=None)
+    properties = JSON(default="{}")  # never personal data: codes, counts, durations
+    created_at = Timestamptz()
+
+
+class PlaybookRun(Table):
+    id = Serial(primary_key=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    job = ForeignKey(GenerationJob, on_delete=OnDelete.cascade, unique=True)
+    status = Varchar(length=16, default="running")  # running succeeded failed timed_out
+    error_code = Varchar(length=40, null=True, default=None)
+    duration_seconds = Real(null=True, default=None)
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+
+
+class PlaybookEntry(Table):
+    id = Serial(primary_key=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    run = ForeignKey(PlaybookRun, on_delete=OnDelete.cascade)
+    category = Varchar(length=20)
+    text = Text()
+    created_at = Timestamptz()
+
+
+ALL_TABLES: list[type[Table]] = [
+    User,
+    UserProfile,
+    GenerationJob,
+    GenerationEvent,
+    Plan,
+    IdempotencyKey,
+    AnalyticsEvent,
+    PlaybookRun,
+    PlaybookEntry,
+]
