@@ -87,6 +87,8 @@ def app(fake_llm: FakeOpenAI) -> Iterator[App]:
         proc.wait(20)
     except subprocess.TimeoutExpired:
         proc.kill()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(log_path, ARTIFACTS / "server.log")  # for reading after a failure
     shutil.rmtree(tmp, ignore_errors=True)
 
 

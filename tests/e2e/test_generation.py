@@ -69,19 +69,22 @@ def test_llm_failure_shows_the_message_then_try_again_succeeds(page: Page, conte
     assert statuses == {first: ("failed", "llm_refused"), second: ("succeeded", None)}
 
 
-def test_an_unreachable_coach_is_reported_live(page: Page, context: BrowserContext, app: App) -> None:
+def test_a_failure_arrives_live_with_its_message(page: Page, context: BrowserContext, app: App) -> None:
     ready_account(context, app)
+    # The outline takes a moment (the page is streaming by then); every week breaks the training rules, and so
+    # does the one repair: the job fails as plan_invalid while the page watches.
     app.fake.script({"name": "hang", "seconds": 1.5, "match": "outline"},
-                    {"name": "server_error", "status": 503, "match": "outline"})
-    # The first call hangs a little (the page is open and streaming by then), the SDK's one retry gets a 503.
-    # With OPENAI_MAX_RETRIES=0 the hang answers, so script a week failure instead when the outline passes.
-    app.fake.script({"name": "server_error", "status": 503, "match": "week", "times": 8})
+                    {"name": "invalid_plan", "match": "week", "times": 8},
+                    {"name": "invalid_plan", "match": "repair", "times": 8})
     start(page)
+    expect(page.locator("#gen-status")).to_contain_text("Reading your answers")
+    expect(page.locator("[sse-connect]")).to_have_count(1)
     panel = page.locator("#gen-result .result-error")
-    expect(panel).to_contain_text("Our AI coach is not reachable right now. Try again in a few minutes.",
-                                  timeout=15_000)
+    expect(panel).to_contain_text("We could not produce a plan that passes our safety checks", timeout=15_000)
+    expect(panel).to_be_focused()
     expect(panel.get_by_role("button", name="Try again")).to_be_visible()
     expect(panel.get_by_role("link", name="Go back")).to_be_visible()
+    expect(page.get_by_role("progressbar")).not_to_have_attribute("aria-valuenow", "100")
 
 
 def test_cancel_stops_the_job(page: Page, context: BrowserContext, app: App) -> None:

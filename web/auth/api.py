@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from pydantic import BaseModel, ValidationError
 
-from web.auth.guards import provide_user
+from web.auth.guards import CurrentUser, provide_user
 from web.auth.services import Credentials, authenticate, now, profile_of, register
 from web.db import write_transaction
 from web.errors import InvalidInput
@@ -86,12 +86,12 @@ class AuthController(Controller):
                         profile_id=profile.id)
 
     @get("/profile", operation_id="GetProfile", dependencies={"user": Provide(provide_user)})
-    async def get_profile(self, user: User) -> ProfileOut:
+    async def get_profile(self, user: CurrentUser) -> ProfileOut:
         """Your profile: its id (the `user_profile_id` of a generate request) and personal info."""
         return profile_out(await profile_of(user))
 
     @put("/profile", operation_id="UpdateProfile", dependencies={"user": Provide(provide_user)})
-    async def update_profile(self, request: Request, user: User) -> ProfileOut:
+    async def update_profile(self, request: Request, user: CurrentUser) -> ProfileOut:
         """Replace your personal info (age, sex, height, weight with units, experience, goal, schedule...)."""
         body = await _json(request)
         raw = body.get("personal_info", body) if isinstance(body, dict) else body

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from litestar import Request
+from litestar.di import NamedDependency
 
 from web.auth.services import user_for_claims
 from web.errors import Unauthorized
 from web.tables import User
 
 SESSION_COOKIE = "trainplan_session"
+
+CurrentUser = NamedDependency[User]  # a handler parameter `user: CurrentUser` is filled by provide_user
 
 
 def bearer_token(request: Request) -> str | None:

@@ -10,11 +10,13 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from litestar.types import ASGIApp
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from web.auth.guards import bearer_token, provide_user, user_from_token
+from web.auth.guards import CurrentUser, bearer_token, provide_user, user_from_token
 from web.errors import InvalidInput
 from web.generation.progress import TERMINAL_EVENTS, TERMINAL_STATUSES, events_after
 from web.generation.schemas import GenerationOut, JobOut, job_out, plan_out
@@ -67,7 +69,8 @@ class GenerationController(Controller):
     tags = ["generation"]
 
     @post("/plans/generate", operation_id="GeneratePlan", status_code=HTTP_202_ACCEPTED,
-          responses={200: None, 202: None})
+          responses={200: ResponseSpec(GenerationOut, generate_examples=False,
+                                       description="The plan exists, or finished within Prefer: wait")})
     async def create_generation(self, request: Request) -> Response[GenerationOut]:
         """Start generating a plan (202 with the job), or return the complete plan that exists (200)."""
         services = request.app.state.services
@@ -105,18 +108,18 @@ class GenerationController(Controller):
                         status_code=HTTP_202_ACCEPTED, headers=headers)
 
     @get("/generations", operation_id="ListGenerations", dependencies={"user": Provide(provide_user)})
-    async def list_generations(self, user: User) -> list[JobOut]:
+    async def list_generations(self, user: CurrentUser) -> list[JobOut]:
         """Your past and current generation attempts, newest first."""
         return [await job_view(job) for job in await list_jobs(user)]
 
     @get("/generations/{job_id:uuid}", operation_id="GetGeneration", dependencies={"user": Provide(provide_user)})
-    async def get_generation(self, user: User, job_id: UUID) -> JobOut:
+    async def get_generation(self, user: CurrentUser, job_id: FromPath[UUID]) -> JobOut:
         """Poll one generation: status, stage, percent, error, plan id."""
         return await job_view(await own_job(user, job_id))
 
     @post("/generations/{job_id:uuid}/cancel", operation_id="CancelGeneration", status_code=HTTP_200_OK,
           dependencies={"user": Provide(provide_user)})
-    async def cancel_generation(self, request: Request, user: User, job_id: UUID) -> JobOut:
+    async def cancel_generation(self, request: Request, user: CurrentUser, job_id: FromPath[UUID]) -> JobOut:
         """Stop a queued or running generation. Finished ones are returned unchanged."""
         services = request.app.state.services
         job = await cancel_job(user, job_id, services.notifier)
@@ -126,7 +129,7 @@ class GenerationController(Controller):
 
     @get("/generations/{job_id:uuid}/events", operation_id="StreamGenerationEvents",
          dependencies={"user": Provide(provide_user)}, include_in_schema=False)
-    async def stream_events(self, request: Request, user: User, job_id: UUID) -> ASGIApp:
+    async def stream_events(self, request: Request, user: CurrentUser, job_id: FromPath[UUID]) -> ASGIApp:
         """Server-sent events of one generation (documented by hand in the OpenAPI document)."""
         return await event_stream(request, user, job_id)
 

@@ -14,8 +14,10 @@ from web.auth.services import now
 from web.db import is_unique_violation, with_retries, write_transaction
 from web.errors import Conflict, InvalidInput, NotFound
 from web.generation.progress import TERMINAL_STATUSES, Notifier, append_event, event_payload
+from web.coach.base import TrainingBrief
 from web.onboarding.formatter import build_brief
 from web.onboarding.schemas import GenerateRequest
+from web.playbook.services import match_context, playbook_of
 from web.tables import AnalyticsEvent, GenerationJob, IdempotencyKey, Plan, User, UserProfile
 
 log = logging.getLogger("web.generation")
@@ -176,8 +178,18 @@ async def _active_job(profile: UserProfile) -> GenerationJob | None:
     ).output(load_json=True).first()
 
 
-async def _create_job(user, profile, request, digest, key, settings, request_id) -> Submission:
+async def _brief(user: User, request: GenerateRequest, settings: Any) -> TrainingBrief:
     brief = build_brief(request.personal_info, request.initial_responses)
+    if not settings.playbook_context_matching_enabled:
+        return brief
+    # Earlier playbook notes that bear on this brief go to the coach beside the person's own words,
+    # inside the same data block (never as instructions).
+    notes = match_context((await playbook_of(user))["entries"], brief)
+    return brief.model_copy(update={"free_text": [*brief.free_text, *(f"Earlier coaching note: {n}" for n in notes)]})
+
+
+async def _create_job(user, profile, request, digest, key, settings, request_id) -> Submission:
+    brief = await _brief(user, request, settings)
     created = now()
     job = GenerationJob(
         id=uuid.uuid4(),

@@ -6,9 +6,10 @@ from uuid import UUID
 
 from litestar import Controller, get, post
 from litestar.di import Provide
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
-from web.auth.guards import provide_user
+from web.auth.guards import CurrentUser, provide_user
 from web.generation.schemas import PlanOut, PlanSummary, plan_out, plan_summary
 from web.plans.services import activate_plan, current_plan, list_plans, own_plan
 from web.tables import User
@@ -20,26 +21,26 @@ class PlanController(Controller):
     dependencies = {"user": Provide(provide_user)}
 
     @get("/current", operation_id="GetCurrentPlan")
-    async def get_current_plan(self, user: User) -> PlanOut:
+    async def get_current_plan(self, user: CurrentUser) -> PlanOut:
         """The plan version in use."""
         plan = await current_plan(user)
         return plan_out(plan, plan.id)
 
     @get("/", operation_id="ListPlans")
-    async def list_plan_versions(self, user: User) -> list[PlanSummary]:
+    async def list_plan_versions(self, user: CurrentUser) -> list[PlanSummary]:
         """Every plan version, newest first; `is_active` marks the one in use."""
         plans, active = await list_plans(user)
         return [plan_summary(p, active) for p in plans]
 
     @get("/{plan_id:uuid}", operation_id="GetPlan")
-    async def get_plan(self, user: User, plan_id: UUID) -> PlanOut:
+    async def get_plan(self, user: CurrentUser, plan_id: FromPath[UUID]) -> PlanOut:
         """One plan version, with its weeks, sessions and exercises."""
         plan = await own_plan(user, plan_id)
         _, active = await list_plans(user)
         return plan_out(plan, active)
 
     @post("/{plan_id:uuid}/activate", operation_id="ActivatePlan", status_code=HTTP_200_OK)
-    async def activate(self, user: User, plan_id: UUID) -> PlanOut:
+    async def activate(self, user: CurrentUser, plan_id: FromPath[UUID]) -> PlanOut:
         """Make this version the one in use (roll back to an earlier plan)."""
         plan = await activate_plan(user, plan_id)
         return plan_out(plan, plan.id)

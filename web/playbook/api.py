@@ -8,7 +8,7 @@ from litestar import get
 from litestar.di import Provide
 from pydantic import BaseModel
 
-from web.auth.guards import provide_user
+from web.auth.guards import CurrentUser, provide_user
 from web.playbook.services import playbook_of
 from web.tables import User
 
@@ -27,6 +27,6 @@ class PlaybookOut(BaseModel):
 
 
 @get("/api/v1/playbook", operation_id="GetPlaybook", tags=["playbook"], dependencies={"user": Provide(provide_user)})
-async def get_playbook(user: User) -> PlaybookOut:
+async def get_playbook(user: CurrentUser) -> PlaybookOut:
     """Coaching notes about you, built in the background with each generation, and that task's status."""
     return PlaybookOut.model_validate(await playbook_of(user))

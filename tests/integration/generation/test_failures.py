@@ -179,3 +179,27 @@ async def test_generation_deadline(start_server, fake_openai):
     job, _ = await _generate(server)
     assert job["status"] == "failed" and job["error"]["code"] == "deadline_exceeded"
     assert job["error"]["retryable"] is True
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+async def test_playbook_context_matching_feeds_earlier_notes_to_the_coach(start_server, fake_openai, enabled):
+    server = await start_server(**_llm(fake_openai, playbook_context_matching_enabled=enabled))
+    async with server.client() as client:
+        acct = await account(client)
+        body = generate_body(acct.profile_id)
+        first = await client.post("/api/v1/plans/generate", json=body, headers={**acct.headers, "Prefer": "wait=20"})
+        assert first.status_code == 200
+        import asyncio
+
+        for _ in range(100):
+            if (await client.get("/api/v1/playbook", headers=acct.headers)).json()["status"] == "succeeded":
+                break
+            await asyncio.sleep(0.05)
+        fake_openai.reset()
+        again = await client.post("/api/v1/plans/generate", json={**body, "regenerate": True},
+                                  headers={**acct.headers, "Prefer": "wait=20"})
+        assert again.status_code == 200
+    outline = next(c for c in fake_openai.calls if c["kind"] == "outline")
+    user_message = outline["messages"][-1]["content"]
+    data_block = user_message.split("<training_brief>\n", 1)[1].split("</training_brief>", 1)[0]
+    assert ("Earlier coaching note:" in data_block) is enabled
