@@ -59,7 +59,6 @@ class Settings(BaseSettings):
     # Limits
     max_body_bytes: int = 64 * 1024
     max_free_text_chars: int = 1000
-    max_answers: int = 50
     rate_limit_generations_per_hour: int = 10
     rate_limit_generations_per_day: int = 30
     rate_limit_auth_per_minute: int = 10
