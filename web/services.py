@@ -8,6 +8,7 @@ from typing import Any
 
 from web.auth.tokens import TokenService
 from web.coach.base import Coach
+from web.coach.cache import CachingCoach
 from web.coach.offline_coach import OfflineCoach
 from web.generation.pipeline import PipelineDeps
 from web.generation.progress import Notifier
@@ -54,6 +55,8 @@ def build_coach(settings: Settings, metrics: Metrics) -> tuple[Coach, Any]:
         max_completion_tokens=settings.openai_max_completion_tokens,
         on_call=metrics.llm_call,
     )
+    if settings.llm_cache_ttl_hours > 0:
+        return CachingCoach(coach, model=settings.openai_model, ttl_hours=settings.llm_cache_ttl_hours), client
     return coach, client
 
 

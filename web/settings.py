@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     prompt_token_budget: int = 12_000
     llm_fallback_enabled: bool = True
     week_parallelism: int = Field(default=3, ge=1, le=8)
+    llm_cache_ttl_hours: float = Field(default=168, ge=0)  # 0 turns the cache of LLM answers off
 
     # Auth
     jwt_secret: str = Field(default=DEV_SECRET, repr=False)

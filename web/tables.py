@@ -49,6 +49,7 @@ class GenerationJob(Table):
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     profile = ForeignKey(UserProfile, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=16, default="initial")  # initial | regenerate
+    priority = Integer(default=0)  # higher runs first: first plans before regenerations
     status = Varchar(length=16, default="queued", index=True)  # queued running succeeded failed cancelled
     stage = Varchar(length=40, default="queued")
     stage_text = Varchar(length=120, default="Waiting to start")
@@ -140,6 +141,15 @@ class PlaybookEntry(Table):
     created_at = Timestamptz()
 
 
+class CoachCache(Table):
+    """LLM answers keyed by a hash of everything that shaped them, so an identical brief costs nothing twice."""
+
+    key = Varchar(length=64, primary_key=True)
+    kind = Varchar(length=16)
+    value = JSON()
+    created_at = Timestamptz(index=True)
+
+
 ALL_TABLES: list[type[Table]] = [
     User,
     UserProfile,
@@ -150,4 +160,5 @@ ALL_TABLES: list[type[Table]] = [
     AnalyticsEvent,
     PlaybookRun,
     PlaybookEntry,
+    CoachCache,
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from litestar import Request
 from litestar.di import NamedDependency
 
@@ -25,7 +27,11 @@ def bearer_token(request: Request) -> str | None:
 
 
 async def user_from_token(request: Request, token: str | None) -> User:
-    claims = request.app.state.services.tokens.verify(token)
+    services = request.app.state.services
+    if services.settings.jwt_jwks_url:  # verifying may fetch the JWKS: keep that I/O off the event loop
+        claims = await asyncio.to_thread(services.tokens.verify, token)
+    else:
+        claims = services.tokens.verify(token)
     return await user_for_claims(claims)
 
 

@@ -68,7 +68,12 @@ async def authenticate(creds: Credentials) -> User:
 
 async def user_for_claims(claims: Claims) -> User:
     if claims.external:
-        return await _external_user(claims.sub)
+        if not claims.sub or len(claims.sub) > 255:  # User.external_sub holds at most 255 characters
+            raise Unauthorized()
+        external = await _external_user(claims.sub)
+        if external is None or not external.is_active:
+            raise Unauthorized()
+        return external
     try:
         user_id = uuid.UUID(claims.sub)
     except ValueError:

@@ -148,11 +148,20 @@ async def _write_weeks(brief, outline, coach, checkpoint, progress, parallelism)
                 checkpoint=dict(checkpoint),
             )
 
-    async with asyncio.TaskGroup() as group:
-        for number in range(1, n + 1):
-            if number not in done:
-                group.create_task(one(number))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for number in range(1, n + 1):
+                if number not in done:
+                    group.create_task(one(number))
+    except BaseExceptionGroup as group_error:
+        # The first week that failed stands for all: its siblings were cancelled with it.
+        raise _first_cause(group_error) from None
     return [done[k] for k in range(1, n + 1)], usage
+
+
+def _first_cause(group: BaseExceptionGroup) -> BaseException:
+    first = group.exceptions[0]
+    return _first_cause(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def _week_percent(done: int, total: int) -> int:

@@ -108,9 +108,10 @@ class JobRunner:
     # -- claiming and reaping ---------------------------------------------------------------------
 
     async def claim(self) -> uuid.UUID | None:
+        # A first plan (someone waiting at the end of onboarding) goes before a regeneration.
         candidates = await GenerationJob.select(GenerationJob.id).where(
             GenerationJob.status == "queued"
-        ).order_by(GenerationJob.created_at).limit(5)
+        ).order_by(GenerationJob.priority, ascending=False).order_by(GenerationJob.created_at).limit(5)
         for row in candidates:
             at = now()
             won = await GenerationJob.update(
@@ -196,11 +197,14 @@ class JobRunner:
 
     async def _run_to_end(self, job: GenerationJob) -> None:
         remaining = max((job.deadline_at - now()).total_seconds(), 0.01)
+        deadline = asyncio.timeout(remaining)
         try:
-            async with asyncio.timeout(remaining):
+            async with deadline:
                 outcome = await run_pipeline(job, self.deps)
         except TimeoutError:
-            await self._fail(job, "deadline_exceeded", f"deadline of {remaining:.0f}s passed")
+            if not deadline.expired():
+                log.exception("generation crashed")
+            await self._fail(job, "deadline_exceeded" if deadline.expired() else "internal_error", "timeout")
             return
         except GenerationFailed as exc:
             await self._fail(job, exc.code, exc.detail)

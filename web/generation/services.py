@@ -196,6 +196,7 @@ async def _create_job(user, profile, request, digest, key, settings, request_id)
         user=user.id,
         profile=profile.id,
         kind="regenerate" if request.regenerate else "initial",
+        priority=0 if request.regenerate else 10,
         status="queued",
         stage="queued",
         stage_text="Waiting to start",

@@ -62,6 +62,19 @@ async def test_llm_failure_with_fallback_uses_the_offline_coach(start_server, fa
     assert plan.coach == "offline (fallback)"
 
 
+@pytest.mark.parametrize("fallback", [True, False])
+async def test_a_failing_week_falls_back_or_fails_cleanly(start_server, fake_openai, fallback):
+    fake_openai.script({"name": "server_error", "match": "week", "times": 50})
+    server = await start_server(**_llm(fake_openai, openai_max_retries=0, llm_fallback_enabled=fallback))
+    job, _ = await _generate(server)
+    if fallback:
+        assert job["status"] == "succeeded" and job["coach"] == "offline (fallback)"
+        assert await Plan.count() == 1
+    else:
+        assert job["status"] == "failed" and job["error"]["code"] == "llm_unavailable"
+        assert await Plan.count() == 0
+
+
 async def test_rate_limit_then_success_needs_no_fallback(start_server, fake_openai):
     fake_openai.script({"name": "rate_limited", "retry_after": 0, "match": "outline", "times": 1})
     server = await start_server(**_llm(fake_openai))
@@ -183,7 +196,8 @@ async def test_generation_deadline(start_server, fake_openai):
 
 @pytest.mark.parametrize("enabled", [True, False])
 async def test_playbook_context_matching_feeds_earlier_notes_to_the_coach(start_server, fake_openai, enabled):
-    server = await start_server(**_llm(fake_openai, playbook_context_matching_enabled=enabled))
+    server = await start_server(**_llm(fake_openai, playbook_context_matching_enabled=enabled,
+                                       llm_cache_ttl_hours=0))
     async with server.client() as client:
         acct = await account(client)
         body = generate_body(acct.profile_id)
@@ -203,3 +217,38 @@ async def test_playbook_context_matching_feeds_earlier_notes_to_the_coach(start_
     user_message = outline["messages"][-1]["content"]
     data_block = user_message.split("<training_brief>\n", 1)[1].split("</training_brief>", 1)[0]
     assert ("Earlier coaching note:" in data_block) is enabled
+
+
+async def test_an_identical_brief_is_answered_from_the_cache(start_server, fake_openai):
+    server = await start_server(**_llm(fake_openai))
+    async with server.client() as client:
+        acct = await account(client)
+        body = generate_body(acct.profile_id)
+        first = await client.post("/api/v1/plans/generate", json=body, headers={**acct.headers, "Prefer": "wait=20"})
+        calls = len(fake_openai.calls)
+        again = await client.post("/api/v1/plans/generate", json={**body, "regenerate": True},
+                                  headers={**acct.headers, "Prefer": "wait=20"})
+        assert first.status_code == again.status_code == 200
+        assert again.json()["plan"]["version"] == 2
+        assert again.json()["plan"]["content"] == first.json()["plan"]["content"]
+        week_or_outline = [c for c in fake_openai.calls[calls:] if c["kind"] in ("outline", "week")]
+        assert week_or_outline == []
+        job = (await client.get(again.json()["plan"]["job_id"] and f"/api/v1/generations/{again.json()['plan']['job_id']}",
+                                headers=acct.headers)).json()
+        assert job["tokens"] == {"prompt": 0, "completion": 0}
+
+
+async def test_first_plans_run_before_regenerations(start_server, fake_openai):
+    fake_openai.script({"name": "hang", "seconds": 1.5, "match": "outline", "times": 1})
+    server = await start_server(**_llm(fake_openai, generation_concurrency=1, openai_timeout_seconds=10))
+    async with server.client() as client:
+        first, later_regen, later_initial = [await account(client) for _ in range(3)]
+        busy = await client.post("/api/v1/plans/generate", json=generate_body(first.profile_id), headers=first.headers)
+        regen = await client.post("/api/v1/plans/generate", json=generate_body(later_regen.profile_id, regenerate=True),
+                                  headers=later_regen.headers)
+        initial = await client.post("/api/v1/plans/generate", json=generate_body(later_initial.profile_id),
+                                    headers=later_initial.headers)
+        jobs = [await wait_for_job(client, a, r.json()["job"]["id"]) for a, r in
+                ((first, busy), (later_regen, regen), (later_initial, initial))]
+    assert all(j["status"] == "succeeded" for j in jobs)
+    assert jobs[2]["started_at"] < jobs[1]["started_at"]
