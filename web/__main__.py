@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import uvicorn
+from pydantic import ValidationError
 
 from web.settings import get_settings
 
 
 def main() -> None:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        print(f"trainplan cannot start: {problems}", file=sys.stderr)
+        raise SystemExit(2) from None
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
     database = "SQLite (" + settings.database_url.split("///", 1)[-1] + ")" if settings.is_sqlite else "PostgreSQL"
