@@ -12,18 +12,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class _DatabaseSettings(BaseSettings):
-    """Only DATABASE_URL, so migrations run without the app's other settings."""
+    """Only the database settings, so migrations run without the app's other settings."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
     database_url: str = "sqlite:///var/trainplan.sqlite3"
+    database_busy_timeout_seconds: float = 30.0  # SQLite only
 
 
-def engine_from_url(url: str):
+def engine_from_url(url: str, busy_timeout: float = 30.0):
     if url.startswith("sqlite"):
         path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else "var/trainplan.sqlite3"
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         # timeout: how long a writer waits for SQLite's lock before "database is locked".
-        return SQLiteEngine(path=path, timeout=30)
+        return SQLiteEngine(path=path, timeout=busy_timeout)
     parsed = urlparse(url)
     return PostgresEngine(
         config={
@@ -37,6 +38,7 @@ def engine_from_url(url: str):
     )
 
 
-DB = engine_from_url(_DatabaseSettings().database_url)
+_settings = _DatabaseSettings()
+DB = engine_from_url(_settings.database_url, _settings.database_busy_timeout_seconds)
 
 APP_REGISTRY = AppRegistry(apps=["web.piccolo_app"])

@@ -11,7 +11,6 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -69,7 +68,6 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
                                        cache_control=None),
         ],
         lifespan=[lifespan],
-        middleware=[DefineMiddleware(RequestContextMiddleware, metrics=services.metrics)],
         exception_handlers={
             AppError: app_error_handler,
             HTTPException: http_exception_handler,
@@ -88,6 +86,9 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
         debug=False,
     )
     app.state.services = services
+    # Around the whole app, not per route: 404s and 405s from the router get the request id and the
+    # security headers too.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics=services.metrics)
     return app
 
 

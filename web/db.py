@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,11 @@ try:  # asyncpg is only needed on PostgreSQL
         asyncpg.exceptions.CannotConnectNowError,
         asyncpg.exceptions.TooManyConnectionsError,
         asyncpg.exceptions.InterfaceError,
+        # The server ended the connection (pg_terminate_backend, a restart, a crash), and the client-side
+        # state confusion asyncpg reports when that happens in the middle of an operation.
+        asyncpg.exceptions.AdminShutdownError,
+        asyncpg.exceptions.CrashShutdownError,
+        asyncpg.exceptions.InternalClientError,
         ConnectionError,
         OSError,
     )
@@ -45,8 +51,44 @@ def write_transaction() -> AbstractAsyncContextManager:
     that reads and then writes fails at once with "database is locked" under concurrency."""
     db = engine()
     if isinstance(db, SQLiteEngine):
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
+        return _Transaction(db.transaction(transaction_type=TransactionType.immediate))
+    return _Transaction(db.transaction())
+
+
+class _Transaction:
+    """Piccolo's transaction, forgotten by the task even when ending it fails. Piccolo's __aexit__ raises from
+    a rollback on a dead connection (killed, server restarted) before it resets `current_transaction`: every
+    later query of the task, and of the tasks it starts, would then run on that dead connection."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    async def __aenter__(self):
+        try:
+            return await self.inner.__aenter__()
+        except BaseException:  # BEGIN failed on a dead connection: Piccolo keeps the connection checked out
+            if getattr(self.inner, "_parent", None) is None:
+                await self._give_back()
+            raise
+
+    async def __aexit__(self, *exc_info) -> bool:
+        try:
+            return await self.inner.__aexit__(*exc_info)
+        except BaseException:
+            context = getattr(self.inner, "context", None)
+            if getattr(self.inner, "_parent", None) is None and context is not None:
+                with contextlib.suppress(ValueError, RuntimeError):
+                    self.inner.engine.current_transaction.reset(context)
+                await self._give_back()
+            raise
+
+    async def _give_back(self) -> None:
+        connection = getattr(self.inner, "connection", None)
+        if connection is None:
+            return
+        pool = getattr(self.inner.engine, "pool", None)
+        with contextlib.suppress(Exception):  # it may be gone already
+            await (pool.release(connection) if pool else connection.close())
 
 
 def is_unique_violation(exc: BaseException) -> bool:
@@ -78,7 +120,10 @@ async def with_retries(op: Callable[[], Awaitable[T]], *, attempts: int = 3, wha
 async def connect() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=1, max_size=20)
+        try:
+            await db.start_connection_pool(min_size=1, max_size=20)
+        except Exception as exc:  # start anyway: /health/ready says "down", and ping() makes the pool later
+            log.error("database not reachable at start-up", extra={"error_type": type(exc).__name__})
     elif isinstance(db, SQLiteEngine):
         # WAL lets readers run beside the one writer; the setting is kept in the file.
         await User.raw("PRAGMA journal_mode=WAL")
@@ -86,9 +131,12 @@ async def connect() -> None:
 
 async def disconnect() -> None:
     db = engine()
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
 
 
 async def ping() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is None:
+        await db.start_connection_pool(min_size=1, max_size=20)
     await User.raw("SELECT 1")

@@ -18,6 +18,7 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from web.db import is_transient
 from web.observability import current_request_id
 
 log = logging.getLogger("web.errors")
@@ -159,6 +160,11 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if is_transient(exc):  # a locked or unreachable database: a moment's wait helps, unlike for a bug
+        log.warning("database unavailable", extra={"error_type": type(exc).__name__})
+        return problem(503, "database_unavailable", Unavailable.title,
+                       "We could not reach our database just now. Try again in a few seconds.",
+                       headers={"Retry-After": "5"})
     log.exception("unhandled error", extra={"error_type": type(exc).__name__})
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,

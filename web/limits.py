@@ -7,7 +7,6 @@ import datetime as dt
 import math
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from ipaddress import ip_address
 from typing import Any
 
@@ -112,22 +111,16 @@ class Limits:
                 headers={"Retry-After": "60"},
             )
 
-    @contextmanager
-    def _stream(self, key: Any):
-        self._streams_by_user[key] += 1
-        self._streams += 1
+    def _release_stream(self, key: Any) -> None:
+        self._streams_by_user[key] -= 1
+        if not self._streams_by_user[key]:
+            del self._streams_by_user[key]
+        self._streams -= 1
         self.on_streams_changed(self._streams)
-        try:
-            yield
-        finally:
-            self._streams_by_user[key] -= 1
-            if not self._streams_by_user[key]:
-                del self._streams_by_user[key]
-            self._streams -= 1
-            self.on_streams_changed(self._streams)
 
-    def open_stream(self, user: User):
-        """A lease on one open event stream; refused past the per-user or global cap."""
+    def open_stream(self, user: User) -> StreamLease:
+        """A lease on one open event stream; refused past the per-user or global cap. Counted from here
+        (not when the stream starts), so that concurrent opens cannot all pass the check."""
         if self._streams >= self.settings.sse_max_streams:
             raise Unavailable("Too many live connections right now. Reload in a moment.", code="streams_full",
                               headers={"Retry-After": "5"})
@@ -137,7 +130,28 @@ class Limits:
             raise TooManyRequests("You have too many live progress views open. Close some tabs and reload.",
                                   code="too_many_streams", headers=rate_headers(
                                       self.settings.sse_max_streams_per_user, 0, 5, 5))
-        return self._stream(user.id)
+        self._streams_by_user[user.id] += 1
+        self._streams += 1
+        self.on_streams_changed(self._streams)
+        return StreamLease(self, user.id)
+
+
+class StreamLease:
+    """One counted event stream; release() (or leaving a `with` block) gives it back, once."""
+
+    def __init__(self, limits: Limits, key: Any) -> None:
+        self._limits, self._key, self._held = limits, key, True
+
+    def __enter__(self) -> StreamLease:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._limits._release_stream(self._key)
 
 
 def _in(address: str, networks) -> bool:

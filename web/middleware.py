@@ -51,11 +51,13 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
                 headers.append((b"x-request-id", rid.encode()))
                 present = {h[0].lower() for h in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
-                message["headers"] = headers
+                # A new message, not the sender's: Litestar's response cache replays the one it sent, which
+                # must not carry this request's id to the next caller.
+                message = {**message, "headers": headers}
             await send(message)
 
         try:

@@ -138,24 +138,23 @@
 
   document.addEventListener("htmx:sseError", function () {
     if (!navigator.onLine) { showBanner(); }
+    if (progressSection()) { armStallTimer(); } // "no event for a while" counts from the page's arrival
   });
 
-  document.addEventListener("htmx:sseOpen", function () {
-    hideBanner();
-    armStallTimer();
-  });
+  document.addEventListener("htmx:sseOpen", function () { hideBanner(); });
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var root = event.target;
     if (!root || !root.querySelector) { return; }
     var focus = root.matches("[data-focus]") ? root : root.querySelector("[data-focus]");
     if (focus) { focus.focus(); }
-    if (root.id === "progress" && !progressSection()) { stopStallTimer(); }
+    if (root.id === "progress") { if (progressSection()) { armStallTimer(); } else { stopStallTimer(); } }
   });
 
   document.addEventListener("DOMContentLoaded", function () {
     if (window.htmx) { htmx.createEventSource = createEventSource; }
     if (!navigator.onLine) { showBanner(); }
+    if (progressSection()) { armStallTimer(); } // "no event for a while" counts from the page's arrival
   });
 
   if (window.htmx) { htmx.createEventSource = createEventSource; }

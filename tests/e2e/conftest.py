@@ -1,7 +1,8 @@
 """The browser suite's set-up: the app in a subprocess (`python -m web`) on a free port with a temp SQLite
 database, talking to the fake OpenAI server (in this process, over real HTTP), and a real Chromium.
 
-Run it on its own: `.venv/bin/pytest -m e2e tests/e2e` (sync Playwright cannot share a run with asyncio tests).
+Run it on its own: `.venv/bin/pytest -m e2e tests/e2e` (sync Playwright cannot share a run with
+asyncio tests).
 """
 
 from __future__ import annotations
@@ -25,8 +26,15 @@ from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run", "--disable-quic"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -58,12 +66,18 @@ def app(fake_llm: FakeOpenAI) -> Iterator[App]:
         "OPENAI_TIMEOUT_SECONDS": "20",
         "OPENAI_MAX_RETRIES": "0",
         "LLM_FALLBACK_ENABLED": "false",  # so that scripted LLM failures reach the person
+        "LLM_CACHE_TTL_HOURS": "0",  # every test's scripted answers must reach the fake, not a cached one
         "LOG_FORMAT": "text",
         "LOG_LEVEL": "WARNING",
         "PICCOLO_CONF": "piccolo_conf",
     }
-    subprocess.run([sys.executable, "-m", "piccolo.main", "migrations", "forwards", "all"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "piccolo.main", "migrations", "forwards", "all"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     log_path = tmp / "server.log"
     with open(log_path, "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "web"], cwd=ROOT, env=env, stdout=log, stderr=log)

@@ -32,10 +32,20 @@ QUESTIONS = {
     "goal_details": "Carry my kids up the hill without getting out of breath.",
 }
 PERSONAL = {
-    "age": "34", "sex": "female", "height": "168", "height_unit": "cm", "weight": "64", "weight_unit": "kg",
-    "experience_level": "intermediate", "goal": "strength", "days_per_week": "3",
-    "available_days": ["mon", "wed", "fri", "sat"], "minutes_per_session": "45",
-    "equipment": ["dumbbells", "bench"], "injuries": [], "notes": "",
+    "age": "34",
+    "sex": "female",
+    "height": "168",
+    "height_unit": "cm",
+    "weight": "64",
+    "weight_unit": "kg",
+    "experience_level": "intermediate",
+    "goal": "strength",
+    "days_per_week": "3",
+    "available_days": ["mon", "wed", "fri", "sat"],
+    "minutes_per_session": "45",
+    "equipment": ["dumbbells", "bench"],
+    "injuries": [],
+    "notes": "",
 }
 
 
@@ -78,30 +88,44 @@ def register(app: App) -> Account:
 
 def login(context: BrowserContext, app: App, acct: Account) -> None:
     """The browser session is our access JWT in the session cookie: set it as the login form would."""
-    context.add_cookies([{"name": SESSION_COOKIE, "value": acct.token, "url": app.url, "httpOnly": True,
-                          "sameSite": "Lax"}])
+    context.add_cookies(
+        [{"name": SESSION_COOKIE, "value": acct.token, "url": app.url, "httpOnly": True, "sameSite": "Lax"}]
+    )
 
 
 def _form_body(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: [str(v) for v in value] if isinstance(value, list) else str(value) for k, value in fields.items()
-            if value != []}
+    return {
+        k: [str(v) for v in value] if isinstance(value, list) else str(value)
+        for k, value in fields.items()
+        if value != []
+    }
 
 
-def seed_draft(app: App, acct: Account, *, questions: dict | None = None, personal: dict | None = None) -> None:
+def seed_draft(
+    app: App, acct: Account, *, questions: dict | None = None, personal: dict | None = None
+) -> None:
     """Fill the onboarding draft by posting the step forms, as a browser would (session cookie + CSRF)."""
     with httpx.Client(base_url=app.url, cookies={SESSION_COOKIE: acct.token}, timeout=30) as client:
         assert client.get("/onboarding/questions").status_code == 200
         token = client.cookies["csrftoken"]
         for step, fields in (("questions", questions or QUESTIONS), ("personal", personal or PERSONAL)):
-            r = client.post(f"/onboarding/{step}", data=_form_body({**fields, "_csrf_token": token, "go": "next"}))
-            assert r.status_code == 303, (step, r.status_code, re.findall(r'error-text[^>]*>(.*?)</p>', r.text))
+            r = client.post(
+                f"/onboarding/{step}", data=_form_body({**fields, "_csrf_token": token, "go": "next"})
+            )
+            assert r.status_code == 303, (
+                step,
+                r.status_code,
+                re.findall(r"error-text[^>]*>(.*?)</p>", r.text),
+            )
 
 
 def seed_plan(app: App, acct: Account, *, regenerate: bool = False, weeks: int = 4) -> dict:
     """A finished plan through the JSON API (waits for it)."""
-    body = generate_body(acct.profile_id, answers={"plan_weeks": weeks, "activities": ["strength"],
-                                                   "weekly_running_km": 0, "motivation": 4},
-                         regenerate=regenerate)
+    body = generate_body(
+        acct.profile_id,
+        answers={"plan_weeks": weeks, "activities": ["strength"], "weekly_running_km": 0, "motivation": 4},
+        regenerate=regenerate,
+    )
     with app.client(acct) as client:
         r = client.post("/api/v1/plans/generate", json=body, headers={"Prefer": "wait=30"})
         assert r.status_code == 200, r.text
@@ -136,7 +160,12 @@ def axe_violations(page: Page) -> list[dict]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("axe.run()")
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"] if v["impact"] in ("serious", "critical")
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
     ]

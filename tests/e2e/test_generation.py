@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.helpers import App, Account, generations, login, register, screenshot, seed_draft, wait_until
+from tests.e2e.helpers import Account, App, generations, login, register, screenshot, seed_draft, wait_until
 from tests.e2e.test_journey import DESKTOP, PHONE
 
 pytestmark = pytest.mark.e2e
@@ -36,8 +36,9 @@ def done(page: Page) -> None:
     expect(page.locator("#gen-result .result-success")).to_be_visible(timeout=25_000)
 
 
-def test_llm_failure_shows_the_message_then_try_again_succeeds(page: Page, context: BrowserContext,
-                                                                app: App) -> None:
+def test_llm_failure_shows_the_message_then_try_again_succeeds(
+    page: Page, context: BrowserContext, app: App
+) -> None:
     acct = ready_account(context, app)
     app.fake.script({"name": "refusal", "match": "outline"})
     first = start(page)
@@ -45,7 +46,7 @@ def test_llm_failure_shows_the_message_then_try_again_succeeds(page: Page, conte
     panel = page.locator("#gen-result .result-error")
     expect(panel).to_be_visible(timeout=15_000)
     expect(panel).to_be_focused()
-    expect(panel.get_by_role("heading")).to_have_text("We couldn't make your plan")
+    expect(page.get_by_role("heading", level=1)).to_have_text("We couldn't make your plan")
     expect(panel).to_contain_text("The AI coach could not write a plan from these answers.")
     expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
     screenshot(page, "progress-failed")
@@ -73,9 +74,11 @@ def test_a_failure_arrives_live_with_its_message(page: Page, context: BrowserCon
     ready_account(context, app)
     # The outline takes a moment (the page is streaming by then); every week breaks the training rules, and so
     # does the one repair: the job fails as plan_invalid while the page watches.
-    app.fake.script({"name": "hang", "seconds": 1.5, "match": "outline"},
-                    {"name": "invalid_plan", "match": "week", "times": 8},
-                    {"name": "invalid_plan", "match": "repair", "times": 8})
+    app.fake.script(
+        {"name": "hang", "seconds": 1.5, "match": "outline"},
+        {"name": "invalid_plan", "match": "week", "times": 8},
+        {"name": "invalid_plan", "match": "repair", "times": 8},
+    )
     start(page)
     assert page.locator("[sse-connect]").count() == 1  # the page opened before the end: the stream tells it
     panel = page.locator("#gen-result .result-error")
@@ -95,14 +98,15 @@ def test_cancel_stops_the_job(page: Page, context: BrowserContext, app: App) -> 
     page.get_by_role("button", name="Cancel").click()
 
     panel = page.locator("#gen-result .result-error")
-    expect(panel.get_by_role("heading")).to_have_text("You cancelled this plan", timeout=10_000)
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cancelled this plan", timeout=10_000)
+    expect(panel).to_contain_text("You cancelled this generation.")
     expect(panel).to_be_focused()
     assert generations(app, acct)[0]["status"] == "cancelled"
     # The coach's request was dropped, not left running.
     assert wait_until(lambda: any(c["client_disconnected"] for c in app.fake.calls_for("outline")), timeout=5)
     # Coming back shows the result, not a stream.
     page.goto(f"/generate/{job_id}")
-    expect(page.locator("#gen-result")).to_contain_text("You cancelled this plan")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cancelled this plan")
     expect(page.locator("[sse-connect]")).to_have_count(0)
 
 
@@ -129,7 +133,9 @@ def test_double_click_and_second_tab_make_one_job(page: Page, context: BrowserCo
 
 def test_reload_and_return_follow_the_same_job(page: Page, context: BrowserContext, app: App) -> None:
     acct = ready_account(context, app)
-    app.fake.script({"name": "ok", "match": "week"}, {"name": "hang", "seconds": 4, "match": "week", "times": 3})
+    app.fake.script(
+        {"name": "ok", "match": "week"}, {"name": "hang", "seconds": 4, "match": "week", "times": 3}
+    )
     job_id = start(page)
     expect(page.locator(".week-preview.ready")).to_have_count(1, timeout=10_000)
 
@@ -141,6 +147,8 @@ def test_reload_and_return_follow_the_same_job(page: Page, context: BrowserConte
     # Close the tab: the job carries on; coming back shows it live.
     page.close()
     again = context.new_page()
+    again.goto("/generate")
+    expect(again).to_have_url(re.compile(f"/generate/{job_id}$"))
     again.goto("/")
     expect(again).to_have_url(re.compile(f"/generate/{job_id}$"))
     expect(again.locator("#gen-result .result-success")).to_be_visible(timeout=25_000)
@@ -168,7 +176,9 @@ def test_offline_during_generation_resumes(page: Page, context: BrowserContext, 
     expect(page.locator(".week-preview")).to_have_count(4)
 
 
-def test_generate_pressed_offline_is_sent_when_back_online(page: Page, context: BrowserContext, app: App) -> None:
+def test_generate_pressed_offline_is_sent_when_back_online(
+    page: Page, context: BrowserContext, app: App
+) -> None:
     acct = ready_account(context, app)
     page.goto("/onboarding/review")
     context.set_offline(True)
@@ -181,7 +191,9 @@ def test_generate_pressed_offline_is_sent_when_back_online(page: Page, context: 
     assert len(generations(app, acct)) == 1
 
 
-def test_a_quiet_stream_offers_to_keep_waiting_or_come_back(page: Page, context: BrowserContext, app: App) -> None:
+def test_a_quiet_stream_offers_to_keep_waiting_or_come_back(
+    page: Page, context: BrowserContext, app: App
+) -> None:
     acct = ready_account(context, app)
     app.fake.script({"name": "hang", "seconds": 30, "match": "outline"})
     page.clock.install()

@@ -31,7 +31,9 @@ def fill_questions(page: Page) -> None:
     page.get_by_label("How many kilometres do you run in a typical week right now?").fill("5")
     page.get_by_role("radiogroup", name=re.compile("How motivated")).get_by_label("4", exact=True).check()
     page.get_by_label("Lack of time").check()
-    page.get_by_label(re.compile("In your own words")).fill("Carry my kids up the hill without losing my breath.")
+    page.get_by_label(re.compile("In your own words")).fill(
+        "Carry my kids up the hill without losing my breath."
+    )
 
 
 def fill_personal(page: Page) -> None:
@@ -57,7 +59,9 @@ def test_signup_onboarding_generate_live_progress_plan(page: Page, app: App) -> 
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     # One week comes back at once, the others take a while: the page must show progress and a finished
     # week before the end.
-    app.fake.script({"name": "ok", "match": "week"}, {"name": "hang", "seconds": 2.5, "match": "week", "times": 3})
+    app.fake.script(
+        {"name": "ok", "match": "week"}, {"name": "hang", "seconds": 2.5, "match": "week", "times": 3}
+    )
 
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login\?next=/$"))

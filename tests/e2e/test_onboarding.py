@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.helpers import App, login, register
+from tests.e2e.test_journey import shots
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -55,6 +56,7 @@ def test_validation_inline_and_on_submit_nothing_lost(page: Page, context: Brows
     expect(page.locator("#f-plan_weeks")).to_have_value("6")
     expect(page.locator("#f-weekly_running_km")).to_have_value("12.5")
     expect(page.locator("#f-goal_details")).to_have_value("Run a 10 km race in May.")
+    shots(page, "onboarding-errors")
     summary.get_by_role("link", name=re.compile("Which kinds of training")).click()
     expect(page).to_have_url(re.compile("#f-activities-strength$"))
 
@@ -89,7 +91,8 @@ def test_validation_inline_and_on_submit_nothing_lost(page: Page, context: Brows
 
     # The rule across fields (enough days for the sessions) is the API's own message.
     expect(error_of(page, "available_days")).to_have_text(
-        re.compile("Choose at least 4 available days for 4 sessions a week"))
+        re.compile("Choose at least 4 available days for 4 sessions a week")
+    )
     expect(page.locator("#f-age")).to_have_value("29")
     expect(page.locator("#f-height")).to_have_value("70")
     expect(page.locator("#f-height_unit")).to_have_value("in")
@@ -156,8 +159,11 @@ def test_forms_need_the_csrf_token(page: Page, context: BrowserContext, app: App
     forged = page.request.post("/onboarding/questions", form={"plan_weeks": "8", "go": "next"})
     assert forged.status == 403
     assert "expired" in forged.text()
-    forged = page.request.post("/onboarding/questions/validate", form={"_field": "plan_weeks", "plan_weeks": "8"},
-                               headers={"HX-Request": "true"})
+    forged = page.request.post(
+        "/onboarding/questions/validate",
+        form={"_field": "plan_weeks", "plan_weeks": "8"},
+        headers={"HX-Request": "true"},
+    )
     assert forged.status == 403
     forged = page.request.post("/logout")
     assert forged.status == 403

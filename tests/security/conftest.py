@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -55,7 +57,9 @@ class Jwks:
 
     issuer: str = "https://idp.example.test"
     audience: str = "trainplan-api"
-    rsa_key: Any = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    rsa_key: Any = field(
+        default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    )
     ec_key: Any = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
     delay: float = 0.0  # seconds the server waits before answering
     status: int = 200
@@ -73,14 +77,26 @@ class Jwks:
 
     def claims(self, **overrides: Any) -> dict:
         now = int(time.time())
-        claims = {"sub": "idp|alice", "iat": now, "nbf": now, "exp": now + 600, "iss": self.issuer,
-                  "aud": self.audience}
+        claims = {
+            "sub": "idp|alice",
+            "iat": now,
+            "nbf": now,
+            "exp": now + 600,
+            "iss": self.issuer,
+            "aud": self.audience,
+        }
         claims.update(overrides)
         return {k: v for k, v in claims.items() if v is not None}
 
-    def rs256(self, *, kid: str = "rsa-1", key: Any = None, headers: dict | None = None, **claims: Any) -> str:
-        return jwt.encode(self.claims(**claims), key or self.rsa_key, algorithm="RS256",
-                          headers={"kid": kid, **(headers or {})})
+    def rs256(
+        self, *, kid: str = "rsa-1", key: Any = None, headers: dict | None = None, **claims: Any
+    ) -> str:
+        return jwt.encode(
+            self.claims(**claims),
+            key or self.rsa_key,
+            algorithm="RS256",
+            headers={"kid": kid, **(headers or {})},
+        )
 
     def es256(self, *, kid: str = "ec-1", key: Any = None, **claims: Any) -> str:
         return jwt.encode(self.claims(**claims), key or self.ec_key, algorithm="ES256", headers={"kid": kid})
@@ -89,7 +105,7 @@ class Jwks:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 owner.requests += 1
                 if owner.delay:
                     time.sleep(owner.delay)
@@ -144,3 +160,30 @@ def assert_problem(response, status: int, code: str) -> dict:
 
 def without_request_id(body: dict) -> dict:
     return {k: v for k, v in body.items() if k != "request_id"}
+
+
+async def raw_post(
+    url: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes
+) -> tuple[int, dict, bytes]:
+    """One HTTP/1.1 request over a plain socket, for header bytes that httpx refuses to send."""
+    parts = urlsplit(url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    head = [
+        b"POST " + path.encode() + b" HTTP/1.1",
+        b"Host: " + parts.netloc.encode(),
+        b"Content-Type: application/json",
+        b"Content-Length: " + str(len(body)).encode(),
+        b"Connection: close",
+    ]
+    head += [name + b": " + value for name, value in headers]
+    writer.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    status_line, _, rest = data.partition(b"\r\n")
+    header_block, _, payload = rest.partition(b"\r\n\r\n")
+    out = {}
+    for line in header_block.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        out[name.decode().lower()] = value.strip().decode("latin-1")
+    return int(status_line.split()[1]), out, payload

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from pydantic import BaseModel, ValidationError
 
@@ -57,6 +58,8 @@ def profile_out(profile: UserProfile) -> ProfileOut:
 async def _json(request: Request) -> Any:
     try:
         return await request.json()
+    except HTTPException:
+        raise  # e.g. 413 from the body size limit
     except Exception:
         raise InvalidInput("The body is not valid JSON.", errors=[
             {"field": "body", "message": "Send a JSON object.", "code": "json"}]) from None
@@ -94,6 +97,10 @@ class AuthController(Controller):
     async def update_profile(self, request: Request, user: CurrentUser) -> ProfileOut:
         """Replace your personal info (age, sex, height, weight with units, experience, goal, schedule...)."""
         body = await _json(request)
+        if isinstance(body, dict) and "personal_info" in body and len(body) > 1:  # no mass assignment
+            raise InvalidInput("Send only personal_info.", errors=[
+                {"field": str(k)[:64], "message": "This field is not allowed.", "code": "extra_forbidden"}
+                for k in body if k != "personal_info"])
         raw = body.get("personal_info", body) if isinstance(body, dict) else body
         info = parse_personal_info(raw)
         profile = await profile_of(user)

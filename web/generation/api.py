@@ -15,6 +15,7 @@ from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from litestar.types import ASGIApp
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.background import BackgroundTask
 
 from web.auth.guards import CurrentUser, bearer_token, provide_user, user_from_token
 from web.errors import InvalidInput
@@ -77,7 +78,7 @@ class GenerationController(Controller):
         raw = await request.body()
         try:
             body = json.loads(raw) if raw else None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
             body = None
             user = await _authenticate_generate(request, None)
             raise InvalidInput("The body is not valid JSON.", errors=[
@@ -156,6 +157,7 @@ async def event_stream(request: Request, user: User, job_id: UUID, render=None) 
         ping=services.settings.sse_ping_seconds,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         send_timeout=30,
+        background=BackgroundTask(lease.release),  # also when the stream ends before its first event
     )
 
 

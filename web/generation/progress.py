@@ -39,7 +39,10 @@ class Notifier:
 
         self._redis = aioredis.from_url(self._redis_url)
         pubsub = self._redis.pubsub()
-        await pubsub.psubscribe(CHANNEL_PREFIX + "*")
+        try:
+            await pubsub.psubscribe(CHANNEL_PREFIX + "*")
+        except Exception:  # start anyway: streams poll until Redis answers, /health/ready reports it down
+            log.warning("redis not reachable at start-up; streams fall back to polling", exc_info=True)
         self._listener = asyncio.create_task(self._listen(pubsub), name="notifier-redis")
 
     async def stop(self) -> None:
@@ -53,6 +56,8 @@ class Notifier:
     async def _listen(self, pubsub: Any) -> None:
         while True:
             try:
+                if not pubsub.patterns:  # the subscription at start-up failed
+                    await pubsub.psubscribe(CHANNEL_PREFIX + "*")
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 if message:
                     self._wake_local(message["channel"].decode().removeprefix(CHANNEL_PREFIX))

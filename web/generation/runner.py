@@ -187,6 +187,9 @@ class JobRunner:
             await self._run_to_end(job)
         except asyncio.CancelledError:
             await self._on_cancelled(job)
+        except Exception:
+            # e.g. the database refused a bookkeeping write: the lease runs out, the reaper takes it back
+            log.exception("job task crashed; the job will be taken back when its lease expires")
         finally:
             heartbeat.cancel()
             self._jobs.pop(job_id, None)

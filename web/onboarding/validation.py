@@ -60,6 +60,8 @@ def parse_generate_request(raw: Any, *, max_free_text: int) -> GenerateRequest:
     except ValidationError as exc:
         raise InvalidInput("Some fields are missing or invalid.", errors=field_errors(exc)) from None
     errors = check_answers(request.question_ids, request.initial_responses, max_free_text=max_free_text)
+    if len(request.personal_info.notes) > max_free_text:  # the schema's 1000 is only the upper bound
+        errors.append(_err("personal_info.notes", f"Keep this under {max_free_text} characters.", "too_long"))
     if errors:
         raise InvalidInput("Some answers are missing or invalid.", errors=errors)
     return request

@@ -12,17 +12,37 @@ from web.onboarding.validation import field_errors
 from web.pages.common import optional_user, redirect, render, safe_next, session_cookie
 
 
-def _form_context(request: Request, *, page: str, email: str = "", errors: dict | None = None,
-                  message: str | None = None, status: int = 200, next_path: str | None = None) -> Response:
+def _form_context(
+    request: Request,
+    *,
+    page: str,
+    email: str = "",
+    errors: dict | None = None,
+    message: str | None = None,
+    status: int = 200,
+    next_path: str | None = None,
+) -> Response:
     next_path = next_path or safe_next(request.query_params.get("next"))
-    return render(request, f"auth/{page}.html", status=status, user=None, email=email, errors=errors or {},
-                  message=message, next=next_path, logged_out=request.query_params.get("logged_out") == "1")
+    return render(
+        request,
+        f"auth/{page}.html",
+        status=status,
+        user=None,
+        email=email,
+        errors=errors or {},
+        message=message,
+        next=next_path,
+        logged_out=request.query_params.get("logged_out") == "1",
+    )
 
 
 async def _credentials(request: Request) -> tuple[str, str, str]:
     form = await request.form()
-    return (str(form.get("email", "")).strip(), str(form.get("password", "")),
-            safe_next(form.get("next") or request.query_params.get("next")))
+    return (
+        str(form.get("email", "")).strip(),
+        str(form.get("password", "")),
+        safe_next(form.get("next") or request.query_params.get("next")),
+    )
 
 
 def _signed_in(request: Request, user_id: str, next_path: str) -> Response:
@@ -48,14 +68,17 @@ async def signup(request: Request) -> Response:
         user = await register(creds)
     except ValidationError as exc:
         errors = {e["field"]: e["message"] for e in field_errors(exc)}
-        return _form_context(request, page="signup", email=email, errors=errors, status=422,
-                             next_path=next_path)
+        return _form_context(
+            request, page="signup", email=email, errors=errors, status=422, next_path=next_path
+        )
     except Conflict as exc:
-        return _form_context(request, page="signup", email=email, errors={"email": exc.detail}, status=409,
-                             next_path=next_path)
+        return _form_context(
+            request, page="signup", email=email, errors={"email": exc.detail}, status=409, next_path=next_path
+        )
     except TooManyRequests as exc:
-        return _form_context(request, page="signup", email=email, message=exc.detail, status=429,
-                             next_path=next_path)
+        return _form_context(
+            request, page="signup", email=email, message=exc.detail, status=429, next_path=next_path
+        )
     return _signed_in(request, str(user.id), next_path)
 
 
@@ -74,11 +97,23 @@ async def login(request: Request) -> Response:
         user = await authenticate(Credentials(email=email, password=password))
     except (ValidationError, Unauthorized):
         # One message for every wrong combination, like the API: no hint which part was wrong.
-        return _form_context(request, page="login", email=email, status=422,
-                             message="The email or password is not right.", next_path=next_path)
+        return _form_context(
+            request,
+            page="login",
+            email=email,
+            status=422,
+            message="The email or password is not right.",
+            next_path=next_path,
+        )
     except AppError as exc:
-        return _form_context(request, page="login", email=email, message=exc.detail, status=exc.status_code,
-                             next_path=next_path)
+        return _form_context(
+            request,
+            page="login",
+            email=email,
+            message=exc.detail,
+            status=exc.status_code,
+            next_path=next_path,
+        )
     return _signed_in(request, str(user.id), next_path)
 
 

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Template
 
@@ -21,6 +22,9 @@ from web.tables import User
 log = logging.getLogger("web.pages")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+PageUser = NamedDependency[User]  # a page handler's `user: PageUser`: page_user, from the session cookie
 
 
 class LoginRequired(Exception):
@@ -44,8 +48,15 @@ def safe_next(value: str | None, default: str = "/") -> str:
 def session_cookie(request: Request, token: str) -> Cookie:
     settings = request.app.state.services.settings
     secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
-    return Cookie(key=SESSION_COOKIE, value=token, max_age=settings.jwt_access_ttl_seconds, path="/",
-                  httponly=True, samesite="lax", secure=secure)
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token,
+        max_age=settings.jwt_access_ttl_seconds,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
 
 
 async def optional_user(request: Request) -> User | None:
@@ -73,11 +84,17 @@ def redirect(request: Request, path: str) -> Response:
     return Redirect(path=path, status_code=303)
 
 
-def render(request: Request, page: str, fragment: str | None = None, *, status: int = 200, **context: Any) -> Template:
+def render(
+    request: Request, page: str, fragment: str | None = None, *, status: int = 200, **context: Any
+) -> Template:
     """One endpoint, two answers: the whole page, or (for htmx) the fragment that the page includes."""
     name = fragment if fragment and is_htmx(request) else page
-    return Template(template_name=name, context=context, status_code=status,
-                    headers={"Cache-Control": "no-store", "Vary": "HX-Request"})
+    return Template(
+        template_name=name,
+        context=context,
+        status_code=status,
+        headers={"Cache-Control": "no-store", "Vary": "HX-Request"},
+    )
 
 
 def render_string(request: Request, template: str, **context: Any) -> str:
@@ -85,7 +102,7 @@ def render_string(request: Request, template: str, **context: Any) -> str:
     return request.app.template_engine.get_template(template).render(request=request, **context)
 
 
-# -- errors ------------------------------------------------------------------------------------------------------
+# -- errors ----------
 
 
 def _next_for(request: Request) -> str:
@@ -116,8 +133,11 @@ def login_required_handler(request: Request, exc: LoginRequired) -> Response:
 def _error_page(request: Request, status: int, title: str, detail: str) -> Response:
     if request.url.path.endswith("/events"):  # an EventSource cannot show a page
         return Response(content=b"", status_code=status)
-    return Template(template_name="errors/error.html", status_code=status,
-                    context={"status": status, "title": title, "detail": detail, "user": None})
+    return Template(
+        template_name="errors/error.html",
+        status_code=status,
+        context={"status": status, "title": title, "detail": detail, "user": None},
+    )
 
 
 def app_error_handler(request: Request, exc: AppError) -> Response:
@@ -127,25 +147,35 @@ def app_error_handler(request: Request, exc: AppError) -> Response:
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, PermissionDeniedException):
-        return _error_page(request, 403, "This form has expired",
-                           "Your form could not be verified (it may have been open too long). Go back, reload "
-                           "the page and try again.")
+        return _error_page(
+            request,
+            403,
+            "This form has expired",
+            "Your form could not be verified (it may have been open too long). Go back, reload "
+            "the page and try again.",
+        )
     if isinstance(exc, NotFoundException):
         return _error_page(request, 404, "Not found", "Nothing was found at this address.")
     if exc.status_code == 413:
-        return _error_page(request, 413, "Too much text", "What you sent is too large. Shorten your notes and "
-                           "try again.")
+        return _error_page(
+            request, 413, "Too much text", "What you sent is too large. Shorten your notes and try again."
+        )
     if exc.status_code >= 500:
         log.error("page http exception", extra={"status": exc.status_code})
-        return _error_page(request, exc.status_code, "Something went wrong", "Something went wrong on our side. "
-                           "Try again.")
+        return _error_page(
+            request, exc.status_code, "Something went wrong", "Something went wrong on our side. Try again."
+        )
     return _error_page(request, exc.status_code, "That did not work", "The request could not be understood.")
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled page error", extra={"error_type": type(exc).__name__})
-    return _error_page(request, 500, "Something went wrong",
-                       "Something went wrong on our side. It has been logged; please try again.")
+    return _error_page(
+        request,
+        500,
+        "Something went wrong",
+        "Something went wrong on our side. It has been logged; please try again.",
+    )
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
@@ -156,10 +186,17 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
 }
 
 
-# -- template filters --------------------------------------------------------------------------------------------
+# -- template filters ----------
 
-WEEKDAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-                 "sat": "Saturday", "sun": "Sunday"}
+WEEKDAY_NAMES = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
 
 
 def when(value: dt.datetime | str | None) -> str:
@@ -187,7 +224,9 @@ def coach_label(value: str | None) -> str:
     if not value:
         return "—"
     if value.startswith("offline"):
-        return "trainplan's built-in coach" + (" (standing in for the AI coach)" if "fallback" in value else "")
+        return "trainplan's built-in coach" + (
+            " (standing in for the AI coach)" if "fallback" in value else ""
+        )
     return "the AI coach"
 
 
@@ -196,5 +235,12 @@ def configure_templates(engine: Any) -> None:
     env = engine.engine
     env.trim_blocks = True
     env.lstrip_blocks = True
-    env.filters.update({"when": when, "seconds": seconds, "distance": distance, "coach_label": coach_label,
-                        "weekday": lambda d: WEEKDAY_NAMES.get(str(d), str(d))})
+    env.filters.update(
+        {
+            "when": when,
+            "seconds": seconds,
+            "distance": distance,
+            "coach_label": coach_label,
+            "weekday": lambda d: WEEKDAY_NAMES.get(str(d), str(d)),
+        }
+    )

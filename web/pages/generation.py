@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 from litestar.types import ASGIApp
 from piccolo.query.functions.aggregate import Max
 
@@ -19,10 +20,9 @@ from web.generation.failures import failure_for
 from web.generation.progress import TERMINAL_STATUSES
 from web.generation.services import cancel_job, own_job, submit_generation
 from web.onboarding.validation import parse_generate_request
-from web.pages.common import is_htmx, redirect, render, render_string
+from web.pages.common import PageUser, is_htmx, redirect, render, render_string
 from web.pages.drafts import generate_body, load_draft, step_errors
 from web.pages.onboarding import review_context
-from web.plans.services import current_plan
 from web.tables import GenerationEvent, GenerationJob, Plan, User, UserProfile
 
 STALL_SECONDS = 20
@@ -40,7 +40,7 @@ def _key(value: Any) -> str | None:
 
 
 @get("/generate")
-async def generate_home(request: Request, user: User) -> Response:
+async def generate_home(request: Request, user: PageUser) -> Response:
     """Where a generation stands: its live page, the finished plan, or the answers to start one."""
     profile = await profile_of(user)
     job = await active_job(profile)
@@ -52,7 +52,7 @@ async def generate_home(request: Request, user: User) -> Response:
 
 
 @post("/generate", status_code=303)
-async def create_generation(request: Request, user: User) -> Response:
+async def create_generation(request: Request, user: PageUser) -> Response:
     services = request.app.state.services
     form = await request.form()
     profile = await profile_of(user)
@@ -62,18 +62,33 @@ async def create_generation(request: Request, user: User) -> Response:
             return redirect(request, f"/onboarding/{step}")
     regenerate = form.get("regenerate") == "1"
     try:
-        generate = parse_generate_request(generate_body(draft, profile.id, regenerate=regenerate),
-                                          max_free_text=services.settings.max_free_text_chars)
+        generate = parse_generate_request(
+            generate_body(draft, profile.id, regenerate=regenerate),
+            max_free_text=services.settings.max_free_text_chars,
+        )
         submission = await submit_generation(
-            user, generate, idempotency_key=_key(form.get("idempotency_key")), settings=services.settings,
-            notifier=services.notifier, limits=services.limits, request_id=request.state.get("request_id"),
+            user,
+            generate,
+            idempotency_key=_key(form.get("idempotency_key")),
+            settings=services.settings,
+            notifier=services.notifier,
+            limits=services.limits,
+            request_id=request.state.get("request_id"),
         )
     except AppError as exc:
-        message = exc.detail if not isinstance(exc, InvalidInput) else (
-            "Your answers changed since this page was opened. Check them and press the button again.")
+        message = (
+            exc.detail
+            if not isinstance(exc, InvalidInput)
+            else ("Your answers changed since this page was opened. Check them and press the button again.")
+        )
         context = await review_context(request, user, profile, draft, message=message)
-        return render(request, "onboarding/review.html", "onboarding/_review.html",
-                      status=422 if isinstance(exc, InvalidInput) else exc.status_code, **context)
+        return render(
+            request,
+            "onboarding/review.html",
+            "onboarding/_review.html",
+            status=422 if isinstance(exc, InvalidInput) else exc.status_code,
+            **context,
+        )
     if submission.created and services.runner is not None:
         services.runner.wake()
     if submission.plan is not None:
@@ -82,8 +97,11 @@ async def create_generation(request: Request, user: User) -> Response:
 
 
 async def _last_seq(job_id: UUID) -> int:
-    row = await GenerationEvent.select(Max(GenerationEvent.seq, alias="seq")).where(
-        GenerationEvent.job == job_id).first()
+    row = (
+        await GenerationEvent.select(Max(GenerationEvent.seq, alias="seq"))
+        .where(GenerationEvent.job == job_id)
+        .first()
+    )
     return int(row["seq"] or 0) if row else 0
 
 
@@ -93,17 +111,23 @@ def _weeks(job: GenerationJob) -> tuple[int, dict[int, dict]]:
     return total, done
 
 
-async def progress_context(request: Request, user: User, job: GenerationJob) -> dict[str, Any]:
+async def progress_context(request: Request, user: User, job: GenerationJob, seq: int) -> dict[str, Any]:
+    """`seq` is the last event id read BEFORE the job row, so the stream resumes after what the page shows
+    (an event is stored in the transaction that changes the job)."""
     total, done = _weeks(job)
     terminal = job.status in TERMINAL_STATUSES
-    seq = await _last_seq(job.id)
     plan_id = None
     if job.status == "succeeded":
         row = await Plan.select(Plan.id).where(Plan.job == job.id).first()
         plan_id = row["id"] if row else None
     return {
-        "user": user, "job": job, "terminal": terminal, "weeks_total": total, "weeks": done,
-        "stage_text": job.stage_text, "percent": job.percent,
+        "user": user,
+        "job": job,
+        "terminal": terminal,
+        "weeks_total": total,
+        "weeks": done,
+        "stage_text": job.stage_text,
+        "percent": job.percent,
         "events_url": f"/generate/{job.id}/events?last_event_id={seq}&r={uuid.uuid4().hex[:8]}",
         "result": _result(job.status, job.error_code, job.error_message, plan_id, job.kind),
         "stall_seconds": STALL_SECONDS,
@@ -116,25 +140,31 @@ def _result(status: str, code: str | None, message: str | None, plan_id: Any, ki
     if status in ("failed", "cancelled"):
         if status == "failed":
             message = message or failure_for(code or "internal_error").message
-        return {"kind": status, "code": code, "message": message or "You cancelled this generation.",
-                "regenerate": kind == "regenerate", "idempotency_key": str(uuid.uuid4())}
+        return {
+            "kind": status,
+            "code": code,
+            "message": message or "You cancelled this generation.",
+            "regenerate": kind == "regenerate",
+            "idempotency_key": str(uuid.uuid4()),
+        }
     return None
 
 
 async def progress_page(request: Request, user: User, job_id: UUID) -> Response:
+    seq = await _last_seq(job_id)
     job = await own_job(user, job_id)
-    context = await progress_context(request, user, job)
+    context = await progress_context(request, user, job, seq)
     return render(request, "generation/progress.html", "generation/_progress.html", **context)
 
 
 @get("/generate/{job_id:uuid}")
-async def show_progress(request: Request, user: User, job_id: UUID) -> Response:
+async def show_progress(request: Request, user: PageUser, job_id: FromPath[UUID]) -> Response:
     """The live progress of one generation (the whole page, or for htmx the part that follows the stream)."""
     return await progress_page(request, user, job_id)
 
 
 @post("/generate/{job_id:uuid}/cancel", status_code=303)
-async def cancel_generation(request: Request, user: User, job_id: UUID) -> Response:
+async def cancel_generation(request: Request, user: PageUser, job_id: FromPath[UUID]) -> Response:
     services = request.app.state.services
     job = await cancel_job(user, job_id, services.notifier)
     if services.runner is not None and job.status == "running":
@@ -145,7 +175,7 @@ async def cancel_generation(request: Request, user: User, job_id: UUID) -> Respo
 
 
 @get("/generate/{job_id:uuid}/events")
-async def stream_progress(request: Request, user: User, job_id: UUID) -> ASGIApp:
+async def stream_progress(request: Request, user: PageUser, job_id: FromPath[UUID]) -> ASGIApp:
     """Server-sent events carrying HTML fragments: stage, week, and the final panel."""
     job = await own_job(user, job_id)
     total = int((job.brief or {}).get("weeks") or 0)
@@ -159,18 +189,39 @@ async def stream_progress(request: Request, user: User, job_id: UUID) -> ASGIApp
 
 
 def render_event_html(request: Request, type_: str, data: dict, total: int, kind: str) -> str:
-    status = render_string(request, "generation/_status.html", stage_text=data.get("stage_text", ""),
-                           percent=int(data.get("percent") or 0))
+    status = render_string(
+        request,
+        "generation/_status.html",
+        stage_text=data.get("stage_text", ""),
+        percent=int(data.get("percent") or 0),
+    )
     if type_ == "week" and isinstance(data.get("week"), dict):
         week = data["week"]
-        return status + render_string(request, "generation/_week_preview.html", number=int(week["number"]),
-                                      week=week, total=total, oob=True)
+        return status + render_string(
+            request,
+            "generation/_week_preview.html",
+            number=int(week["number"]),
+            week=week,
+            total=total,
+            oob=True,
+        )
     if type_ in ("done", "failed", "cancelled"):
         error = data.get("error") or {}
-        result = _result({"done": "succeeded"}.get(type_, type_), error.get("code"), error.get("message"),
-                         data.get("plan_id"), kind)
-        return render_string(request, "generation/_result.html", result=result, oob=True,
-                             stage_text=data.get("stage_text", ""), percent=int(data.get("percent") or 0))
+        result = _result(
+            {"done": "succeeded"}.get(type_, type_),
+            error.get("code"),
+            error.get("message"),
+            data.get("plan_id"),
+            kind,
+        )
+        return render_string(
+            request,
+            "generation/_result.html",
+            result=result,
+            oob=True,
+            stage_text=data.get("stage_text", ""),
+            percent=int(data.get("percent") or 0),
+        )
     return status
 
 

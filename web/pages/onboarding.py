@@ -6,15 +6,16 @@ from __future__ import annotations
 import uuid
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 
 from web.auth.services import profile_of
 from web.errors import NotFound
-from web.pages.common import redirect, render
+from web.pages.common import PageUser, redirect, render
 from web.pages.drafts import (
     STEP_TITLES,
     STEPS,
     Draft,
-    fields_for,
+    draft_from_request,
     filled_fields,
     load_draft,
     read_form,
@@ -22,8 +23,9 @@ from web.pages.drafts import (
     step_errors,
     summary,
 )
+from web.pages.fields import fields_for
 from web.plans.services import current_plan
-from web.tables import User, UserProfile
+from web.tables import GenerationJob, User, UserProfile
 
 
 def _step(step: str) -> str:
@@ -44,40 +46,80 @@ async def _has_plan(user: User) -> bool:
     return True
 
 
-async def review_context(request: Request, user: User, profile: UserProfile, draft: Draft, *,
-                         message: str | None = None) -> dict:
+async def review_context(
+    request: Request, user: User, profile: UserProfile, draft: Draft, *, message: str | None = None
+) -> dict:
     limit = _max_text(request)
     problems = {s: step_errors(s, draft, limit) for s in ("questions", "personal")}
     return {
-        "user": user, "step": "review", "steps": STEPS, "titles": STEP_TITLES,
+        "user": user,
+        "step": "review",
+        "steps": STEPS,
+        "titles": STEP_TITLES,
         "summaries": {s: summary(s, draft) for s in ("questions", "personal")},
-        "problems": problems, "ready": not any(problems.values()),
+        "problems": problems,
+        "ready": not any(problems.values()),
         "idempotency_key": str(uuid.uuid4()),  # one per rendered review: a double submit reuses the job
-        "regenerate": await _has_plan(user), "message": message,
+        "regenerate": await _has_plan(user),
+        "message": message,
     }
 
 
-def step_page(request: Request, user: User, step: str, draft: Draft, errors: dict[str, str] | None = None, *,
-              status: int = 200) -> Response:
+def step_page(
+    request: Request,
+    user: User,
+    step: str,
+    draft: Draft,
+    errors: dict[str, str] | None = None,
+    *,
+    status: int = 200,
+) -> Response:
     fields = filled_fields(step, draft, errors)
     groups: dict[str, list] = {}
     for f in fields:  # in the order the fields are listed
         groups.setdefault(f.group, []).append(f)
-    return render(request, f"onboarding/{step}.html", status=status, user=user, step=step, steps=STEPS,
-                  titles=STEP_TITLES, groups=list(groups.items()), problems=[f for f in fields if f.error])
+    return render(
+        request,
+        f"onboarding/{step}.html",
+        status=status,
+        user=user,
+        step=step,
+        steps=STEPS,
+        titles=STEP_TITLES,
+        groups=list(groups.items()),
+        problems=[f for f in fields if f.error],
+    )
+
+
+async def current_draft(profile: UserProfile) -> Draft:
+    """The saved draft; for someone who never used these pages, what their last generate request sent."""
+    draft = load_draft(profile)
+    if draft.answers or draft.personal:
+        return draft
+    job = (
+        await GenerationJob.objects()
+        .where(GenerationJob.profile == profile.id)
+        .order_by(GenerationJob.created_at, ascending=False)
+        .output(load_json=True)
+        .first()
+    )
+    if job is not None and isinstance(job.request, dict):
+        draft = draft_from_request(job.request)
+        await save_draft(profile, draft)
+    return draft
 
 
 @get("/onboarding")
-async def resume_onboarding(request: Request, user: User) -> Response:
-    draft = load_draft(await profile_of(user))
+async def resume_onboarding(request: Request, user: PageUser) -> Response:
+    draft = await current_draft(await profile_of(user))
     return redirect(request, f"/onboarding/{draft.step}")
 
 
 @get("/onboarding/{step:str}")
-async def show_step(request: Request, user: User, step: str) -> Response:
+async def show_step(request: Request, user: PageUser, step: FromPath[str]) -> Response:
     step = _step(step)
     profile = await profile_of(user)
-    draft = load_draft(profile)
+    draft = await current_draft(profile)
     if draft.step != step:  # leaving and coming back resumes here
         draft.step = step
         await save_draft(profile, draft)
@@ -88,7 +130,7 @@ async def show_step(request: Request, user: User, step: str) -> Response:
 
 
 @post("/onboarding/{step:str}", status_code=303)
-async def submit_step(request: Request, user: User, step: str) -> Response:
+async def submit_step(request: Request, user: PageUser, step: FromPath[str]) -> Response:
     step = _step(step)
     if step == "review":
         return redirect(request, "/onboarding/review")
@@ -110,7 +152,7 @@ async def submit_step(request: Request, user: User, step: str) -> Response:
 
 
 @post("/onboarding/{step:str}/validate", status_code=200)
-async def validate_field(request: Request, user: User, step: str) -> Response:
+async def validate_field(request: Request, user: PageUser, step: FromPath[str]) -> Response:
     """Inline validation of one field as the person goes (htmx); the draft is saved on the way."""
     step = _step(step)
     if step == "review":
@@ -126,8 +168,14 @@ async def validate_field(request: Request, user: User, step: str) -> Response:
     await save_draft(profile, draft)
     errors = step_errors(step, draft, _max_text(request))
     field = next(f for f in filled_fields(step, draft, errors) if f.key == key)
-    return render(request, "onboarding/_field_only.html", "onboarding/_field_only.html", user=user, step=step,
-                  field=field)
+    return render(
+        request,
+        "onboarding/_field_only.html",
+        "onboarding/_field_only.html",
+        user=user,
+        step=step,
+        field=field,
+    )
 
 
 ROUTES = [resume_onboarding, show_step, submit_step, validate_field]

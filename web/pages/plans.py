@@ -5,11 +5,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 
 from web.auth.services import profile_of
 from web.errors import NotFound
 from web.generation.services import list_jobs
-from web.pages.common import is_htmx, redirect, render, safe_next
+from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
 from web.pages.generation import active_job
 from web.plans.schemas import PlanContent
 from web.plans.services import activate_plan, current_plan, list_plans, own_plan
@@ -17,7 +18,7 @@ from web.tables import Plan, User
 
 
 @get("/")
-async def home(request: Request, user: User) -> Response:
+async def home(request: Request, user: PageUser) -> Response:
     """Send each person where they are: their plan, the generation under way, or onboarding."""
     try:
         await current_plan(user)
@@ -28,14 +29,24 @@ async def home(request: Request, user: User) -> Response:
     return redirect(request, f"/generate/{job.id}" if job else "/onboarding")
 
 
-def _plan_page(request: Request, user: User, plan: Plan, active_id: UUID | None, *, current: bool) -> Response:
+def _plan_page(
+    request: Request, user: User, plan: Plan, active_id: UUID | None, *, current: bool
+) -> Response:
     content = PlanContent.model_validate(plan.content)
-    return render(request, "plans/plan.html", user=user, plan=plan, content=content,
-                  is_active=plan.id == active_id, current=current, activated=request.query_params.get("activated"))
+    return render(
+        request,
+        "plans/plan.html",
+        user=user,
+        plan=plan,
+        content=content,
+        is_active=plan.id == active_id,
+        current=current,
+        activated=request.query_params.get("activated"),
+    )
 
 
 @get("/plan")
-async def show_current_plan(request: Request, user: User) -> Response:
+async def show_current_plan(request: Request, user: PageUser) -> Response:
     try:
         plan = await current_plan(user)
     except NotFound:
@@ -44,7 +55,7 @@ async def show_current_plan(request: Request, user: User) -> Response:
 
 
 @get("/plans/{plan_id:uuid}")
-async def show_plan(request: Request, user: User, plan_id: UUID) -> Response:
+async def show_plan(request: Request, user: PageUser, plan_id: FromPath[UUID]) -> Response:
     plan = await own_plan(user, plan_id)
     _, active = await list_plans(user)
     return _plan_page(request, user, plan, active, current=False)
@@ -57,7 +68,7 @@ async def history_context(user: User, *, activated: Plan | None = None) -> dict:
 
 
 @get("/history")
-async def show_history(request: Request, user: User) -> Response:
+async def show_history(request: Request, user: PageUser) -> Response:
     activated = None
     if request.query_params.get("activated"):
         try:
@@ -69,7 +80,7 @@ async def show_history(request: Request, user: User) -> Response:
 
 
 @post("/plans/{plan_id:uuid}/activate", status_code=303)
-async def make_active(request: Request, user: User, plan_id: UUID) -> Response:
+async def make_active(request: Request, user: PageUser, plan_id: FromPath[UUID]) -> Response:
     """Roll back (or forward) to this plan version."""
     plan = await activate_plan(user, plan_id)
     form = await request.form()

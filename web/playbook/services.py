@@ -24,7 +24,10 @@ async def run_playbook(job: GenerationJob, coach: Any, settings: Any, metrics: A
         await run.save()
     except Exception as exc:
         if is_unique_violation(exc):
-            return  # this job's playbook already ran (the job was resumed)
+            # This job's playbook already ran (the job was resumed). If the process running it died, its run
+            # would say "running" for ever: close it.
+            await _finish_interrupted(job)
+            return
         log.warning("playbook could not start", extra={"error_type": type(exc).__name__})
         return
     status, code = "succeeded", None
@@ -56,6 +59,15 @@ async def _store(run: PlaybookRun, notes: list[PlaybookNote]) -> None:
         for note in notes:
             await PlaybookEntry(user=run.user, run=run.id, category=note.category.value, text=note.text,
                                 created_at=at).save()
+
+
+async def _finish_interrupted(job: GenerationJob) -> None:
+    try:
+        await PlaybookRun.update(
+            {PlaybookRun.status: "failed", PlaybookRun.error_code: "interrupted", PlaybookRun.finished_at: now()}
+        ).where((PlaybookRun.job == job.id) & (PlaybookRun.status == "running"))
+    except Exception:
+        log.warning("playbook status could not be saved", exc_info=True)
 
 
 async def _finish(run: PlaybookRun, status: str, code: str | None, seconds: float) -> None:

@@ -1,0 +1,110 @@
+"""Security headers on every kind of response (JSON, problem, event stream, static file, OpenAPI), and the
+X-Request-ID: a caller's sane id is echoed, anything else is replaced."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.factories import account, generate_body
+from tests.security.conftest import raw_post
+
+GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def assert_security_headers(r: httpx.Response) -> None:
+    h = r.headers
+    assert h.get("x-content-type-options") == "nosniff", (r.url, r.status_code, dict(h))
+    csp = h["content-security-policy"]
+    directives = {d.strip().split(" ", 1)[0]: d.strip() for d in csp.split(";")}
+    assert directives["frame-ancestors"] == "frame-ancestors 'none'", csp
+    assert directives["default-src"] == "default-src 'self'" and "object-src 'none'" in csp
+    assert "'unsafe-inline'" not in directives["script-src"] and "'unsafe-eval'" not in csp
+    assert h["referrer-policy"] in ("same-origin", "strict-origin-when-cross-origin", "no-referrer")
+    assert h["x-frame-options"] == "DENY"
+    assert h["x-request-id"]
+    assert h.get_list("content-security-policy") == [csp]  # sent once, not duplicated
+
+
+async def test_headers_on_every_kind_of_response(client):
+    acct = await account(client)
+    r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers)
+    events_url = r.json()["job"]["events_url"]
+    responses = [
+        r,
+        await client.get("/api/v1/onboarding/questions"),  # public JSON
+        await client.get("/api/v1/profile", headers=acct.headers),  # private JSON
+        await client.get("/api/v1/profile"),  # 401 problem
+        await client.get("/api/v1/nothing-here"),  # 404 problem
+        await client.delete("/api/v1/profile", headers=acct.headers),  # 405 problem
+        await client.post(
+            "/api/v1/plans/generate", content=b"x" * 70_000, headers=acct.headers
+        ),  # 413 problem
+        await client.get("/static/js/app.js"),
+        await client.get("/static/css/app.css"),
+        await client.get("/static/../web/settings.py"),  # traversal: 404, still with headers
+        await client.get("/api/schema/openapi.json"),
+        await client.get("/health/live"),
+        await client.get("/metrics"),
+    ]
+    for response in responses:
+        assert_security_headers(response)
+    statuses = [x.status_code for x in responses]
+    assert statuses[3:7] == [401, 404, 405, 413] and statuses[7:9] == [200, 200] and statuses[9] == 404
+    assert responses[7].headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert "DATABASE_URL" not in responses[9].text
+    # The event stream (read to its end; the offline coach is quick).
+    async with client.stream(
+        "GET", events_url, headers={**acct.headers, "Accept": "text/event-stream"}
+    ) as stream:
+        assert stream.status_code == 200
+        assert_security_headers(stream)
+        assert stream.headers["cache-control"] == "no-store"
+        await stream.aread()
+    # API answers are JSON only, never sniffable or cached by shared caches when private.
+    assert responses[2].headers["content-type"] == "application/json"
+    assert "public" not in responses[2].headers.get("cache-control", "")
+
+
+SANE_IDS = ["abc-123", "req_01HZX.9:trace-7", "A" * 64, "0" * 32]
+JUNK_IDS = [
+    "A" * 65,
+    "has space",
+    "<script>alert(1)</script>",
+    "a/b",
+    "ok;evil=1",
+    "%0d%0aSet-Cookie:x=1",
+    "'\"",
+    "x" * 5000,
+]
+
+
+async def test_a_sane_request_id_is_echoed_and_junk_is_replaced(client):
+    for rid in SANE_IDS:
+        r = await client.get("/api/v1/profile", headers={"X-Request-ID": rid})  # a 401 problem
+        assert r.headers["x-request-id"] == rid
+        assert r.json()["request_id"] == rid
+        # A server-side cached answer: it must not replay an earlier caller's id.
+        r = await client.get("/api/v1/onboarding/questions", headers={"X-Request-ID": rid})
+        assert r.headers.get_list("x-request-id") == [rid]
+    seen = set()
+    for rid in JUNK_IDS:
+        r = await client.get("/api/v1/profile", headers={"X-Request-ID": rid})
+        assert GENERATED_ID.match(r.headers["x-request-id"]), (rid, r.headers["x-request-id"])
+        assert r.json()["request_id"] == r.headers["x-request-id"]
+        assert rid not in r.text and "set-cookie" not in r.headers
+        seen.add(r.headers["x-request-id"])
+    assert len(seen) == len(JUNK_IDS)  # a fresh id each time
+
+
+@pytest.mark.parametrize("raw", [b"abc\x01def", "r\u00e9q-id".encode(), b"id\x7f", b""])
+async def test_request_id_bytes_outside_printable_ascii_are_replaced(server, raw):
+    status, headers, payload = await raw_post(
+        server.url, "/api/v1/auth/token", [(b"X-Request-ID", raw)], b"{}"
+    )
+    if status == 400 and not payload.startswith(b"{"):
+        return  # the HTTP server refused the header itself
+    assert GENERATED_ID.match(headers["x-request-id"]), headers
+    assert raw.decode("latin-1") not in headers["x-request-id"] or not raw

@@ -1,0 +1,199 @@
+"""Event-stream limits: open streams per user (429) and in all (503), leases given back when a stream
+closes, and a stream idle past SSE_MAX_SECONDS that ends cleanly and resumes with Last-Event-ID."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from tests.factories import account, generate_body, responses
+from tests.security.conftest import assert_problem
+from tests.sse import read_events
+
+HANG = {"name": "hang", "seconds": 20, "match": "outline", "times": 5}
+
+
+class OpenStream:
+    """An event stream held open after its first event."""
+
+    def __init__(self, client, url: str, headers: dict) -> None:
+        self.client, self.url, self.headers = client, url, headers
+        self._cm = None
+        self._lines = None
+        self.response = None
+
+    async def open(self) -> int:
+        self._cm = self.client.stream(
+            "GET", self.url, headers={**self.headers, "Accept": "text/event-stream"}
+        )
+        self.response = await self._cm.__aenter__()
+        if self.response.status_code == 200:
+            # Keep the line iterator: dropping a half-read one would close the connection.
+            self._lines = self.response.aiter_lines()
+            while not (await self._lines.__anext__()).startswith("id:"):
+                pass
+        else:
+            await self.response.aread()
+        return self.response.status_code
+
+    async def close(self) -> None:
+        if self._cm is not None:
+            with contextlib.suppress(Exception):
+                await self._cm.__aexit__(None, None, None)
+            self._cm = None
+
+
+async def _hanging_job(client, acct) -> str:
+    r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers)
+    assert r.status_code == 202, r.text
+    return r.json()["job"]["events_url"]
+
+
+async def _open_streams(server) -> int:
+    return server.services.limits._streams
+
+
+async def _until(predicate, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if await predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+async def _cancel(client, acct, events_url: str) -> None:
+    await client.post(events_url.removesuffix("/events") + "/cancel", headers=acct.headers)
+
+
+async def test_per_user_stream_cap(start_server, fake_openai):
+    fake_openai.script(HANG)
+    server = await start_server(
+        openai_api_key="k",
+        openai_base_url=fake_openai.base_url,
+        sse_max_streams_per_user=2,
+        sse_ping_seconds=0.5,
+    )
+    async with server.client() as client, server.client() as other_client:
+        alice, bob = await account(client), await account(client)
+        url = await _hanging_job(client, alice)
+        streams = [OpenStream(client, url, alice.headers) for _ in range(2)]
+        try:
+            assert [await s.open() for s in streams] == [200, 200]
+            third = await client.get(url, headers={**alice.headers, "Accept": "text/event-stream"})
+            assert_problem(third, 429, "too_many_streams")
+            assert int(third.headers["retry-after"]) >= 1 and third.headers["ratelimit-limit"] == "2"
+            assert third.headers["ratelimit-remaining"] == "0"
+            assert await _open_streams(server) == 2
+            # Another person is not affected.
+            bob_url = await _hanging_job(other_client, bob)
+            bob_stream = OpenStream(other_client, bob_url, bob.headers)
+            assert await bob_stream.open() == 200
+            await bob_stream.close()
+            await _cancel(other_client, bob, bob_url)
+            # Closing a stream gives its lease back.
+            await streams.pop().close()
+            await _until(lambda: _open_streams_is(server, 1))
+            again = OpenStream(client, url, alice.headers)
+            streams.append(again)
+            assert await again.open() == 200
+        finally:
+            for s in streams:
+                await s.close()
+        await _until(lambda: _open_streams_is(server, 0))
+        await _cancel(client, alice, url)
+
+
+async def _open_streams_is(server, n: int) -> bool:
+    return await _open_streams(server) == n
+
+
+async def test_concurrent_opens_cannot_overshoot_the_cap(start_server, fake_openai):
+    fake_openai.script(HANG)
+    server = await start_server(
+        openai_api_key="k",
+        openai_base_url=fake_openai.base_url,
+        sse_max_streams_per_user=2,
+        sse_ping_seconds=0.5,
+    )
+    async with server.client() as client:
+        alice = await account(client)
+        url = await _hanging_job(client, alice)
+        streams = [OpenStream(client, url, alice.headers) for _ in range(6)]
+        try:
+            statuses = await asyncio.gather(*(s.open() for s in streams))
+            assert sorted(statuses) == [200, 200, 429, 429, 429, 429], statuses
+            assert await _open_streams(server) == 2
+        finally:
+            for s in streams:
+                await s.close()
+        await _until(lambda: _open_streams_is(server, 0))
+        await _cancel(client, alice, url)
+
+
+async def test_global_stream_cap_is_503(start_server, fake_openai):
+    fake_openai.script(HANG)
+    server = await start_server(
+        openai_api_key="k",
+        openai_base_url=fake_openai.base_url,
+        sse_max_streams=2,
+        sse_max_streams_per_user=5,
+        sse_ping_seconds=0.5,
+    )
+    async with server.client() as client:
+        alice, bob = await account(client), await account(client)
+        url = await _hanging_job(client, alice)
+        bob_url = await _hanging_job(client, bob)
+        streams = [OpenStream(client, url, alice.headers) for _ in range(2)]
+        try:
+            assert [await s.open() for s in streams] == [200, 200]
+            r = await client.get(bob_url, headers={**bob.headers, "Accept": "text/event-stream"})
+            assert_problem(r, 503, "streams_full")
+            assert r.headers["retry-after"] == "5"
+        finally:
+            for s in streams:
+                await s.close()
+        await _until(lambda: _open_streams_is(server, 0))
+        bob_stream = OpenStream(client, bob_url, bob.headers)
+        assert await bob_stream.open() == 200  # room again once Alice's streams closed
+        await bob_stream.close()
+        await _cancel(client, alice, url)
+        await _cancel(client, bob, bob_url)
+
+
+async def test_an_idle_stream_ends_cleanly_and_resumes_with_last_event_id(start_server, fake_openai):
+    fake_openai.script({"name": "hang", "seconds": 2.5, "match": "outline"})
+    server = await start_server(
+        openai_api_key="k",
+        openai_base_url=fake_openai.base_url,
+        sse_max_seconds=1.0,
+        sse_ping_seconds=0.3,
+        openai_timeout_seconds=10,
+    )
+    async with server.client() as client:
+        acct = await account(client)
+        r = await client.post(
+            "/api/v1/plans/generate",
+            json=generate_body(acct.profile_id, answers=responses(plan_weeks=4)),
+            headers=acct.headers,
+        )
+        url = r.json()["job"]["events_url"]
+        seen: list = []
+        last_id, connections, timeouts = None, 0, 0
+        while not seen or seen[-1].event != "done":
+            connections += 1
+            assert connections <= 20, [e.event for e in seen]
+            headers = {**acct.headers, **({"Last-Event-ID": last_id} if last_id else {})}
+            status, events = await read_events(client, url, headers)
+            assert status == 200
+            if events and events[-1].event == "timeout":
+                timeouts += 1
+                timeout_event = events.pop()
+                assert timeout_event.id is None and timeout_event.data == "{}"
+            seen += events
+            ids = [e.id for e in events if e.id]
+            last_id = ids[-1] if ids else last_id
+        await _until(lambda: _open_streams_is(server, 0))
+    assert timeouts >= 1 and connections >= 2
+    ids = [int(e.id) for e in seen]
+    assert ids == list(range(1, len(ids) + 1)), ids  # nothing lost, nothing twice, across reconnects
+    assert seen[0].event == "queued" and seen[-1].event == "done"
