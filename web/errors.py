@@ -133,6 +133,13 @@ def app_error_handler(request: Request, exc: AppError) -> Response:
     )
 
 
+def _wants_page(request: Request) -> bool:
+    path = request.url.path
+    return not path.startswith(("/api/", "/health", "/metrics", "/static/")) and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     """Litestar's own exceptions (routing, body parsing, auth guards) in the same problem shape."""
     status = exc.status_code
@@ -146,6 +153,10 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, PermissionDeniedException):
         return problem(403, "forbidden", Forbidden.title, "You are not allowed to do this.")
     if isinstance(exc, NotFoundException):
+        if _wants_page(request):  # a person typed or followed a bad address: show them a page
+            from web.pages.common import http_error_handler as page_error
+
+            return page_error(request, exc)
         return problem(404, "not_found", NotFound.title, "Nothing was found at this address.")
     if isinstance(exc, LitestarMethodNotAllowed):
         return problem(405, "method_not_allowed", "Method not allowed", "This address does not accept that method.",

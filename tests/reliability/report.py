@@ -76,6 +76,7 @@ class ReportPlugin:
         case = self._case(request.node.nodeid)
         if violations:
             case.invariants = "VIOLATED"
+            case.detail = f"{len(violations)} invariant(s) violated, e.g. {violations[0]}"
             raise AssertionError("invariants violated after the test:\n" + "\n".join(violations))
         if case.invariants != "checked in test":
             case.invariants = "checked after"
@@ -105,17 +106,18 @@ class ReportPlugin:
             case.detail = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
         elif report.failed:
             case.outcome = "FAILED" if report.when == "call" else f"ERROR ({report.when})"
-            case.detail = report.longreprtext.strip().splitlines()[-1][:160] if report.longreprtext else ""
+            if case.invariants != "VIOLATED" and report.longreprtext:
+                case.detail = report.longreprtext.strip().splitlines()[-1][:160]
 
 
 def print_table(cases: list[Case], seconds: float, out=sys.stdout) -> None:
     width = min(max((len(c.nodeid) for c in cases), default=10), 100)
-    header = f"{'case':<{width}} | {'category':<10} | {'outcome':<15} | {'invariants':<15} | seconds"
+    header = f"{'case':<{width}} | {'category':<10} | {'outcome':<16} | {'invariants':<15} | seconds"
     print("\n" + header, file=out)
     print("-" * len(header), file=out)
     for c in cases:
         name = c.nodeid if len(c.nodeid) <= width else "..." + c.nodeid[-(width - 3):]
-        print(f"{name:<{width}} | {c.category:<10} | {c.outcome:<15} | {c.invariants:<15} | {c.seconds:6.1f}",
+        print(f"{name:<{width}} | {c.category:<10} | {c.outcome:<16} | {c.invariants:<15} | {c.seconds:6.1f}",
               file=out)
     print("-" * len(header), file=out)
     for category in ("attack", "fault", "load", "invariants"):

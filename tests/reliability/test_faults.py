@@ -67,7 +67,7 @@ async def _storm(client, people):
     return finals, streams
 
 
-@pytest.mark.parametrize("storm", list(STORMS), ids=list(STORMS))
+@pytest.mark.parametrize("storm", [pytest.param(s, marks=[pytest.mark.quick] if s == "429" else []) for s in STORMS])
 async def test_llm_storm_without_fallback_every_user_gets_a_safe_failure_then_a_retry_works(
         start_server, fake_openai, storm):
     behaviour, settings, code = STORMS[storm]
@@ -334,6 +334,7 @@ async def _wait(predicate, timeout: float = 20, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.quick
 async def test_sigkill_with_several_jobs_running_then_restart(server_process, fake_openai):
     """Four jobs mid-way (week and playbook answers hanging) when the process is SIGKILLed; the next process
     resumes all four from their checkpoints: no outline paid twice, one plan each, a stream that
