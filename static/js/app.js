@@ -47,12 +47,31 @@
         if (TERMINAL.indexOf(name) >= 0) {
           source.close(); // every final event, not only sse-close's one: no reconnect, no replay
           stopStallTimer();
+          notifyDone(name);
         } else {
           armStallTimer();
         }
       });
     });
     return source;
+  }
+
+  /* ---- "tell me when it's ready": a browser notification when the tab is in the background ------- */
+
+  var NOTICES = { done: "Your training plan is ready.", failed: "Your plan could not be made. Open trainplan to try again.",
+                  cancelled: "Your plan generation was cancelled." };
+
+  function canNotify() { return "Notification" in window && window.isSecureContext !== false; }
+
+  function offerNotifications() {
+    var button = $("[data-notify]");
+    if (button && canNotify() && Notification.permission === "default") { button.hidden = false; }
+  }
+
+  function notifyDone(name) {
+    if (!canNotify() || Notification.permission !== "granted" || !document.hidden) { return; }
+    var notice = new Notification("trainplan", { body: NOTICES[name] || NOTICES.done, tag: "trainplan-generation" });
+    notice.onclick = function () { window.focus(); notice.close(); };
   }
 
   /* ---- "taking longer than usual" ----------------------------------------------------------------- */
@@ -116,6 +135,13 @@
     var target = event.target.closest ? event.target : event.target.parentElement;
     if (!target) { return; }
     if (target.closest("[data-retry-now]")) { resume(); }
+    var notify = target.closest("[data-notify]");
+    if (notify && canNotify()) {
+      Notification.requestPermission().then(function (answer) {
+        notify.hidden = true;
+        if (answer === "granted") { notify.parentElement.textContent = "We'll tell you when it's ready."; }
+      });
+    }
     if (target.closest("[data-keep-waiting]")) {
       armStallTimer();
       var title = $("#progress-title");
@@ -149,12 +175,14 @@
     var focus = root.matches("[data-focus]") ? root : root.querySelector("[data-focus]");
     if (focus) { focus.focus(); }
     if (root.id === "progress") { if (progressSection()) { armStallTimer(); } else { stopStallTimer(); } }
+    offerNotifications();
   });
 
   document.addEventListener("DOMContentLoaded", function () {
     if (window.htmx) { htmx.createEventSource = createEventSource; }
     if (!navigator.onLine) { showBanner(); }
     if (progressSection()) { armStallTimer(); } // "no event for a while" counts from the page's arrival
+    offerNotifications();
   });
 
   if (window.htmx) { htmx.createEventSource = createEventSource; }

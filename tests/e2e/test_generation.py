@@ -214,3 +214,32 @@ def test_a_quiet_stream_offers_to_keep_waiting_or_come_back(
     expect(page.locator("#history")).to_contain_text("In progress")
     with app.client(acct) as client:  # free the runner slot
         client.post(f"/api/v1/generations/{job_id}/cancel")
+
+
+# The browser's Notification API, recorded: the test cannot look at the desktop, and a headless page is
+# never "hidden" on its own.
+NOTIFICATION_SPY = """
+window.__notices = [];
+Object.defineProperty(document, "hidden", { get: function () { return window.__pretendHidden === true; } });
+function SpyNotification(title, options) { window.__notices.push(options.body); }
+SpyNotification.permission = "default";
+SpyNotification.requestPermission = function () {
+  SpyNotification.permission = "granted";
+  return Promise.resolve("granted");
+};
+window.Notification = SpyNotification;
+"""
+
+
+def test_tell_me_when_ready_notifies_a_background_tab(page: Page, context: BrowserContext, app: App) -> None:
+    ready_account(context, app)
+    page.add_init_script(NOTIFICATION_SPY)
+    app.fake.script(*SLOW_WEEKS)
+    start(page)
+    button = page.get_by_role("button", name="Tell me when it's ready")
+    expect(button).to_be_visible()
+    button.click()
+    expect(page.get_by_text("We'll tell you when it's ready.")).to_be_visible()
+    page.evaluate("window.__pretendHidden = true")
+    done(page)
+    assert page.evaluate("window.__notices") == ["Your training plan is ready."]
