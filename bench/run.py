@@ -27,8 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 _TMP = Path(tempfile.mkdtemp(prefix="trainplan-bench-"))
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{_TMP / 'bench.sqlite3'}"
-os.environ.update({"DATABASE_URL": DATABASE_URL, "APP_ENV": "test", "LOG_FORMAT": "json", "LOG_LEVEL": "WARNING",
-                   "JWT_SECRET": "bench-secret-that-is-long-enough-for-hs256-0123456789"})
+os.environ.update(
+    {
+        "DATABASE_URL": DATABASE_URL,
+        "APP_ENV": "test",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "WARNING",
+        "JWT_SECRET": "bench-secret-that-is-long-enough-for-hs256-0123456789",
+    }
+)
 for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "REDIS_URL"):
     os.environ.pop(name, None)
 
@@ -47,14 +54,20 @@ def ms(seconds: float) -> str:
 
 
 def row(name: str, measured: str, baseline: str, ratio: float) -> None:
-    ROWS.append((name, measured, baseline, f"{ratio:.1f}x"))
-    print(f"  {name}: {measured} vs {baseline} -> {ratio:.1f}x", flush=True)
+    text = f"{ratio:.2f}x" if ratio < 1 else f"{ratio:.1f}x"
+    ROWS.append((name, measured, baseline, text))
+    print(f"  {name}: {measured} vs {baseline} -> {text}", flush=True)
 
 
 def migrate() -> None:
     env = {**os.environ, "PICCOLO_CONF": "piccolo_conf"}
-    subprocess.run([sys.executable, "-m", "piccolo.main", "migrations", "forwards", "all"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "piccolo.main", "migrations", "forwards", "all"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- save
@@ -64,8 +77,8 @@ async def bench_save(samples: int) -> None:
     import datetime as dt
     import uuid
 
-    from web import db
     from tests.factories import generate_body, responses
+    from web import db
     from web.coach.base import Usage
     from web.coach.offline_coach import OfflineCoach
     from web.db import write_transaction
@@ -78,12 +91,15 @@ async def bench_save(samples: int) -> None:
     await db.connect()
     try:
         coach = OfflineCoach()
-        request = parse_generate_request(generate_body(str(uuid.uuid4()), answers=responses(plan_weeks=8)),
-                                         max_free_text=1000)
+        request = parse_generate_request(
+            generate_body(str(uuid.uuid4()), answers=responses(plan_weeks=8)), max_free_text=1000
+        )
         brief = build_brief(request.personal_info, request.initial_responses)
         outline = (await coach.outline(brief)).value
         weeks = [(await coach.week(brief, outline, n, None)).value for n in range(1, brief.weeks + 1)]
-        content = PlanContent(title=outline.title, summary=outline.summary, weeks=weeks, guidance=["Warm up."])
+        content = PlanContent(
+            title=outline.title, summary=outline.summary, weeks=weeks, guidance=["Warm up."]
+        )
         at = dt.datetime.now(dt.UTC)
         user = User(id=uuid.uuid4(), email=f"bench-{uuid.uuid4().hex[:8]}@example.com", created_at=at)
         await user.save()
@@ -91,9 +107,16 @@ async def bench_save(samples: int) -> None:
         await profile.save()
         jobs = []
         for _ in range(samples):
-            job = GenerationJob(id=uuid.uuid4(), user=user.id, profile=profile.id, status="running",
-                                request_hash="bench", deadline_at=at + dt.timedelta(hours=1), created_at=at,
-                                updated_at=at)
+            job = GenerationJob(
+                id=uuid.uuid4(),
+                user=user.id,
+                profile=profile.id,
+                status="running",
+                request_hash="bench",
+                deadline_at=at + dt.timedelta(hours=1),
+                created_at=at,
+                updated_at=at,
+            )
             await job.save()
             jobs.append(job)
         saves, inserts = [], []
@@ -105,8 +128,12 @@ async def bench_save(samples: int) -> None:
             async with write_transaction():
                 await AnalyticsEvent(name="bench_insert", properties={}, created_at=at).save()
             inserts.append(time.perf_counter() - started)
-        row(f"plan save ({brief.weeks}-week plan, p50 of {samples})", ms(statistics.median(saves)),
-            f"one-row insert {ms(statistics.median(inserts))}", statistics.median(saves) / statistics.median(inserts))
+        row(
+            f"plan save ({brief.weeks}-week plan, p50 of {samples})",
+            ms(statistics.median(saves)),
+            f"one-row insert {ms(statistics.median(inserts))}",
+            statistics.median(saves) / statistics.median(inserts),
+        )
     finally:
         await db.disconnect()
 
@@ -137,11 +164,20 @@ async def bench_server(users: int, listeners: int) -> None:
 
     fake = FakeOpenAI().start()
     port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "TRAINPLAN_TEST_LOG": str(_TMP / "server.log"),
-           "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": fake.base_url, "LLM_CACHE_TTL_HOURS": "0",
-           "RATE_LIMIT_AUTH_PER_MINUTE": "100000", "RATE_LIMIT_GENERATIONS_PER_HOUR": "100000",
-           "RATE_LIMIT_GENERATIONS_PER_DAY": "100000", "SSE_MAX_STREAMS_PER_USER": str(listeners + 5),
-           "GENERATION_CONCURRENCY": "4"}
+    env = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "TRAINPLAN_TEST_LOG": str(_TMP / "server.log"),
+        "OPENAI_API_KEY": "sk-bench",
+        "OPENAI_BASE_URL": fake.base_url,
+        "LLM_CACHE_TTL_HOURS": "0",
+        "RATE_LIMIT_AUTH_PER_MINUTE": "100000",
+        "RATE_LIMIT_GENERATIONS_PER_HOUR": "100000",
+        "RATE_LIMIT_GENERATIONS_PER_DAY": "100000",
+        "SSE_MAX_STREAMS_PER_USER": str(listeners + 5),
+        "GENERATION_CONCURRENCY": "4",
+    }
     server = ServerProcess(env, port).start()
     pid = server.proc.pid
     try:
@@ -159,14 +195,23 @@ async def bench_server(users: int, listeners: int) -> None:
                 await client.get("/health/live")
                 lives.append(time.perf_counter() - started)
                 started = time.perf_counter()
-                r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
-                                      headers=acct.headers)
+                r = await client.post(
+                    "/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers
+                )
                 submits.append(time.perf_counter() - started)
                 assert r.status_code == 202, r.text
-            row(f"submit 202, sequential (p50 of {users})", ms(statistics.median(submits)),
-                f"GET /health/live {ms(statistics.median(lives))}", statistics.median(submits) / statistics.median(lives))
-            row(f"submit 202, sequential (p95 of {users})", ms(p(submits, 95)), f"GET /health/live {ms(p(lives, 95))}",
-                p(submits, 95) / p(lives, 95))
+            row(
+                f"submit 202, sequential (p50 of {users})",
+                ms(statistics.median(submits)),
+                f"GET /health/live {ms(statistics.median(lives))}",
+                statistics.median(submits) / statistics.median(lives),
+            )
+            row(
+                f"submit 202, sequential (p95 of {users})",
+                ms(p(submits, 95)),
+                f"GET /health/live {ms(p(lives, 95))}",
+                p(submits, 95) / p(lives, 95),
+            )
             await _wait_idle(client, people)
 
             # -- submit latency, everyone at once (regenerations)
@@ -175,33 +220,68 @@ async def bench_server(users: int, listeners: int) -> None:
                 await coro
                 return time.perf_counter() - started
 
-            burst = await asyncio.gather(*(timed(client.post(
-                "/api/v1/plans/generate", json=generate_body(a.profile_id, regenerate=True), headers=a.headers))
-                for a in people))
+            burst = await asyncio.gather(
+                *(
+                    timed(
+                        client.post(
+                            "/api/v1/plans/generate",
+                            json=generate_body(a.profile_id, regenerate=True),
+                            headers=a.headers,
+                        )
+                    )
+                    for a in people
+                )
+            )
             lives_burst = await asyncio.gather(*(timed(client.get("/health/live")) for _ in people))
-            row(f"submit 202, {users} at once (p95)", ms(p(burst, 95)), f"{users} GET /health/live at once "
-                f"{ms(p(lives_burst, 95))}", p(burst, 95) / p(lives_burst, 95))
+            row(
+                f"submit 202, {users} at once (p95)",
+                ms(p(burst, 95)),
+                f"{users} GET /health/live at once {ms(p(lives_burst, 95))}",
+                p(burst, 95) / p(lives_burst, 95),
+            )
             await _wait_idle(client, people)
 
             # -- memory: one generation, then ten at once, after a warm-up
             if reset_peak(pid):
                 before = rss_kib(pid, "VmRSS")
-                await client.post("/api/v1/plans/generate", json=generate_body(people[0].profile_id, regenerate=True),
-                                  headers={**people[0].headers, "Prefer": "wait=60"})
+                await client.post(
+                    "/api/v1/plans/generate",
+                    json=generate_body(people[0].profile_id, regenerate=True),
+                    headers={**people[0].headers, "Prefer": "wait=60"},
+                )
                 one = rss_kib(pid, "VmHWM") - before
                 reset_peak(pid)
                 before = rss_kib(pid, "VmRSS")
-                await asyncio.gather(*(client.post(
-                    "/api/v1/plans/generate", json=generate_body(a.profile_id, regenerate=True),
-                    headers={**a.headers, "Prefer": "wait=60"}) for a in people[:10]))
+                await asyncio.gather(
+                    *(
+                        client.post(
+                            "/api/v1/plans/generate",
+                            json=generate_body(a.profile_id, regenerate=True),
+                            headers={**a.headers, "Prefer": "wait=60"},
+                        )
+                        for a in people[:10]
+                    )
+                )
                 ten = rss_kib(pid, "VmHWM") - before
-                row("peak RSS growth, one generation", f"{one / 1024:.1f} MiB", f"idle RSS {idle_rss / 1024:.0f} MiB",
-                    one / idle_rss)
-                row("peak RSS growth, ten generations at once", f"{ten / 1024:.1f} MiB",
-                    f"idle RSS {idle_rss / 1024:.0f} MiB", ten / idle_rss)
+                row(
+                    "peak RSS growth, one generation",
+                    f"{one / 1024:.1f} MiB",
+                    f"idle RSS {idle_rss / 1024:.0f} MiB",
+                    one / idle_rss,
+                )
+                row(
+                    "peak RSS growth, ten generations at once",
+                    f"{ten / 1024:.1f} MiB",
+                    f"idle RSS {idle_rss / 1024:.0f} MiB",
+                    ten / idle_rss,
+                )
             await _wait_idle(client, people)
-            row("RSS after all generations (a leak grows this)", f"{rss_kib(pid, 'VmRSS') / 1024:.0f} MiB",
-                f"idle RSS {idle_rss / 1024:.0f} MiB", rss_kib(pid, "VmRSS") / idle_rss)
+            row(
+                "RSS after all generations (a leak grows this)",
+                f"{rss_kib(pid, 'VmRSS') / 1024:.0f} MiB",
+                f"idle RSS {idle_rss / 1024:.0f} MiB",
+                rss_kib(pid, "VmRSS") / idle_rss,
+            )
 
             # -- SSE: replay of a finished job's stream to N listeners at once vs one
             acct = people[0]
@@ -215,15 +295,26 @@ async def bench_server(users: int, listeners: int) -> None:
             started = time.perf_counter()
             await asyncio.gather(*(read_events(client, url, acct.headers) for _ in range(listeners)))
             fan = time.perf_counter() - started
-            row(f"SSE replay of {len(events)} events to {listeners} listeners at once", ms(fan),
-                f"to one listener {ms(statistics.median(single))}", fan / statistics.median(single))
-            row("SSE replay, one stream", ms(statistics.median(single)), f"GET /health/live {ms(statistics.median(lives))}",
-                statistics.median(single) / statistics.median(lives))
+            row(
+                f"SSE replay of {len(events)} events to {listeners} listeners at once",
+                ms(fan),
+                f"to one listener {ms(statistics.median(single))}",
+                fan / statistics.median(single),
+            )
+            row(
+                "SSE replay, one stream",
+                ms(statistics.median(single)),
+                f"GET /health/live {ms(statistics.median(lives))}",
+                statistics.median(single) / statistics.median(lives),
+            )
 
             # -- SSE: live delivery of one job's events to N listeners; skew of the terminal event
             fake.script({"name": "hang", "seconds": 0.3, "match": "week", "times": 100})
-            r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id, regenerate=True),
-                                  headers=acct.headers)
+            r = await client.post(
+                "/api/v1/plans/generate",
+                json=generate_body(acct.profile_id, regenerate=True),
+                headers=acct.headers,
+            )
             url = r.json()["job"]["events_url"]
             arrivals: list[float] = []
 
@@ -233,8 +324,12 @@ async def bench_server(users: int, listeners: int) -> None:
 
             await asyncio.gather(*(listen() for _ in range(listeners)))
             skew = max(arrivals) - min(arrivals)
-            row(f"SSE live: terminal event skew over {listeners} listeners", ms(skew),
-                f"GET /health/live {ms(statistics.median(lives))}", skew / statistics.median(lives))
+            row(
+                f"SSE live: terminal event skew over {listeners} listeners",
+                ms(skew),
+                f"GET /health/live {ms(statistics.median(lives))}",
+                skew / statistics.median(lives),
+            )
     finally:
         server.terminate()
         fake.stop()
@@ -255,7 +350,9 @@ async def _wait_idle(client, people) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="trainplan benchmarks (ratios against same-run baselines)")
-    parser.add_argument("--users", type=int, default=20, help="accounts for the submit benchmarks (default 20)")
+    parser.add_argument(
+        "--users", type=int, default=20, help="accounts for the submit benchmarks (default 20)"
+    )
     parser.add_argument("--listeners", type=int, default=50, help="event stream listeners (default 50)")
     parser.add_argument("--samples", type=int, default=30, help="plan saves to time (default 30)")
     args = parser.parse_args(argv)

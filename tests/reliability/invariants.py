@@ -44,21 +44,42 @@ async def check_invariants(
     grace = dt.timedelta(seconds=grace_seconds)
     out: list[str] = []
 
-    profiles = {p["id"]: p for p in await UserProfile.select(
-        UserProfile.id, UserProfile.user, UserProfile.active_plan_id)}
-    jobs = {j["id"]: j for j in await GenerationJob.select(
-        GenerationJob.id, GenerationJob.user, GenerationJob.profile, GenerationJob.status, GenerationJob.error_code,
-        GenerationJob.error_message, GenerationJob.retryable, GenerationJob.active_slot,
-        GenerationJob.lease_owner, GenerationJob.lease_expires_at, GenerationJob.deadline_at,
-        GenerationJob.finished_at)}
-    plans = {p["id"]: p for p in await Plan.select(
-        Plan.id, Plan.user, Plan.profile, Plan.job, Plan.version, Plan.is_complete)}
+    profiles = {
+        p["id"]: p
+        for p in await UserProfile.select(UserProfile.id, UserProfile.user, UserProfile.active_plan_id)
+    }
+    jobs = {
+        j["id"]: j
+        for j in await GenerationJob.select(
+            GenerationJob.id,
+            GenerationJob.user,
+            GenerationJob.profile,
+            GenerationJob.status,
+            GenerationJob.error_code,
+            GenerationJob.error_message,
+            GenerationJob.retryable,
+            GenerationJob.active_slot,
+            GenerationJob.lease_owner,
+            GenerationJob.lease_expires_at,
+            GenerationJob.deadline_at,
+            GenerationJob.finished_at,
+        )
+    }
+    plans = {
+        p["id"]: p
+        for p in await Plan.select(Plan.id, Plan.user, Plan.profile, Plan.job, Plan.version, Plan.is_complete)
+    }
     events: dict[Any, list[dict]] = defaultdict(list)
-    for e in await GenerationEvent.select(GenerationEvent.job, GenerationEvent.seq, GenerationEvent.type).order_by(
-            GenerationEvent.job).order_by(GenerationEvent.seq):
+    for e in (
+        await GenerationEvent.select(GenerationEvent.job, GenerationEvent.seq, GenerationEvent.type)
+        .order_by(GenerationEvent.job)
+        .order_by(GenerationEvent.seq)
+    ):
         events[e["job"]].append(e)
     keys = await IdempotencyKey.select(IdempotencyKey.id, IdempotencyKey.key, IdempotencyKey.job)
-    runs = await PlaybookRun.select(PlaybookRun.id, PlaybookRun.job, PlaybookRun.status, PlaybookRun.created_at)
+    runs = await PlaybookRun.select(
+        PlaybookRun.id, PlaybookRun.job, PlaybookRun.status, PlaybookRun.created_at
+    )
 
     # Plans: each belongs to an existing profile and to the succeeded job that wrote it.
     plans_by_job: dict[Any, list] = defaultdict(list)
@@ -114,13 +135,17 @@ async def check_invariants(
                 out.append(f"{name}: {status} but active_slot is {job['active_slot']!r}, not its profile")
             deadline = _aware(job["deadline_at"])
             if deadline is not None and deadline + grace < now:
-                out.append(f"{name}: still {status} {(now - deadline).total_seconds():.0f}s past its deadline")
+                out.append(
+                    f"{name}: still {status} {(now - deadline).total_seconds():.0f}s past its deadline"
+                )
         if status == "running":
             lease = _aware(job["lease_expires_at"])
             if lease is None or not job["lease_owner"]:
                 out.append(f"{name}: running without a lease")
             elif lease + grace < now:
-                out.append(f"{name}: running with a lease that expired {(now - lease).total_seconds():.0f}s ago")
+                out.append(
+                    f"{name}: running with a lease that expired {(now - lease).total_seconds():.0f}s ago"
+                )
         if status in TERMINAL_STATUS_EVENT:
             if job["finished_at"] is None:
                 out.append(f"{name}: {status} without finished_at")
@@ -133,10 +158,16 @@ async def check_invariants(
             if failure is None:
                 out.append(f"{name}: failed with an unknown error_code {job['error_code']!r}")
             elif job["error_message"] != failure.message:
-                out.append(f"{name}: failed with a message that is not the user-safe one for {job['error_code']}")
+                out.append(
+                    f"{name}: failed with a message that is not the user-safe one for {job['error_code']}"
+                )
             elif bool(job["retryable"]) != failure.retryable:
                 out.append(f"{name}: retryable={job['retryable']} disagrees with {job['error_code']}")
-        elif job["error_message"] is not None and status != "cancelled" and job["error_message"] not in SAFE_MESSAGES:
+        elif (
+            job["error_message"] is not None
+            and status != "cancelled"
+            and job["error_message"] not in SAFE_MESSAGES
+        ):
             out.append(f"{name}: {status} with an error message that is not user-safe")
         n_plans = len(plans_by_job.get(job["id"], ()))
         if status == "succeeded" and n_plans != 1:
@@ -174,6 +205,8 @@ async def check_invariants(
         if run["status"] == "running" and created is not None and created + playbook_limit < now:
             job = jobs.get(run["job"])
             if job is None or job["status"] not in ACTIVE:
-                out.append(f"playbook run {run['id']}: still running {(now - created).total_seconds():.0f}s "
-                           "after it started")
+                out.append(
+                    f"playbook run {run['id']}: still running {(now - created).total_seconds():.0f}s "
+                    "after it started"
+                )
     return out

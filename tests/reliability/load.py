@@ -81,7 +81,7 @@ async def _one(client: httpx.AsyncClient, result: LoadResult) -> None:
     result.plans_per_person.append(len(plans))
 
 
-async def run_load(base_url: str, users: int = 30, timeout: float = 120) -> LoadResult:
+async def run_load(base_url: str, users: int = 30, within: float = 120) -> LoadResult:
     result = LoadResult(users=users)
 
     async def count(response: httpx.Response) -> None:
@@ -89,11 +89,13 @@ async def run_load(base_url: str, users: int = 30, timeout: float = 120) -> Load
             result.statuses[response.status_code] += 1
 
     limits = httpx.Limits(max_connections=users * 2 + 10, max_keepalive_connections=users * 2)
-    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits,
-                                 event_hooks={"response": [count]}) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=60, limits=limits, event_hooks={"response": [count]}
+    ) as client:
         started = time.perf_counter()
         outcomes = await asyncio.wait_for(
-            asyncio.gather(*(_one(client, result) for _ in range(users)), return_exceptions=True), timeout)
+            asyncio.gather(*(_one(client, result) for _ in range(users)), return_exceptions=True), within
+        )
         result.seconds = time.perf_counter() - started
     result.errors += [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)]
     return result

@@ -23,8 +23,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FULL = ["tests/reliability", "tests/security", "tests/integration/generation/test_restarts.py",
-        "tests/integration/generation/test_failures.py"]
+FULL = [
+    "tests/reliability",
+    "tests/security",
+    "tests/integration/generation/test_restarts.py",
+    "tests/integration/generation/test_failures.py",
+]
 # --quick: the reliability cases marked `quick`, and these whole files of the attack suite.
 QUICK = ["tests/reliability", "tests/security/test_object_access.py", "tests/security/test_headers.py"]
 
@@ -59,11 +63,18 @@ class ReportPlugin:
 
     def pytest_collection_modifyitems(self, session, config, items) -> None:
         if self.quick:
-            dropped = [i for i in items if i.nodeid.startswith("tests/reliability/") and not i.get_closest_marker("quick")]
+            dropped = [
+                i
+                for i in items
+                if i.nodeid.startswith("tests/reliability/") and not i.get_closest_marker("quick")
+            ]
             items[:] = [i for i in items if i not in dropped]
             config.hook.pytest_deselected(items=dropped)
         for item in items:
-            if "database" in getattr(item, "fixturenames", ()) and "_report_invariants" not in item.fixturenames:
+            if (
+                "database" in getattr(item, "fixturenames", ())
+                and "_report_invariants" not in item.fixturenames
+            ):
                 # First, so that it is torn down last: after the test's servers and processes have stopped.
                 item.fixturenames.insert(0, "_report_invariants")
 
@@ -116,25 +127,32 @@ def print_table(cases: list[Case], seconds: float, out=sys.stdout) -> None:
     print("\n" + header, file=out)
     print("-" * len(header), file=out)
     for c in cases:
-        name = c.nodeid if len(c.nodeid) <= width else "..." + c.nodeid[-(width - 3):]
-        print(f"{name:<{width}} | {c.category:<10} | {c.outcome:<16} | {c.invariants:<15} | {c.seconds:6.1f}",
-              file=out)
+        name = c.nodeid if len(c.nodeid) <= width else "..." + c.nodeid[-(width - 3) :]
+        print(
+            f"{name:<{width}} | {c.category:<10} | {c.outcome:<16} | {c.invariants:<15} | {c.seconds:6.1f}",
+            file=out,
+        )
     print("-" * len(header), file=out)
     for category in ("attack", "fault", "load", "invariants"):
         group = [c for c in cases if c.category == category]
         if group:
             counts = {o: sum(c.outcome == o for c in group) for o in sorted({c.outcome for c in group})}
             checked = sum(c.invariants.startswith("checked") for c in group)
-            print(f"{category:<10} {len(group):3d} cases: "
-                  + ", ".join(f"{n} {o}" for o, n in counts.items()) + f"; invariants checked in {checked}",
-                  file=out)
+            print(
+                f"{category:<10} {len(group):3d} cases: "
+                + ", ".join(f"{n} {o}" for o, n in counts.items())
+                + f"; invariants checked in {checked}",
+                file=out,
+            )
     for c in cases:
         for note in c.notes:
             print(note, file=out)
     bad = [c for c in cases if c.outcome not in ("passed", "skipped") or c.invariants == "VIOLATED"]
     for c in bad:
         print(f"FAILED: {c.nodeid}: {c.detail}", file=out)
-    print(f"{len(cases)} cases in {seconds:.0f}s: {'ALL HELD' if not bad else f'{len(bad)} FAILED'}", file=out)
+    print(
+        f"{len(cases)} cases in {seconds:.0f}s: {'ALL HELD' if not bad else f'{len(bad)} FAILED'}", file=out
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,8 +162,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     paths = [p for p in (QUICK if args.quick else FULL) if (ROOT / p).exists()]
-    pytest_args = ["-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore::DeprecationWarning", *paths,
-                   *args.pytest_args]
+    pytest_args = [
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--no-header",
+        "-W",
+        "ignore::DeprecationWarning",
+        *paths,
+        *args.pytest_args,
+    ]
     plugin = ReportPlugin(quick=args.quick)
     started = time.monotonic()
     os.chdir(ROOT)

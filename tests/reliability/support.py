@@ -24,8 +24,14 @@ _UNSAFE = re.compile(r"traceback|exception|openai|asyncpg|sqlite|httpx|sk-|error
 def llm(fake, **overrides: Any) -> dict[str, Any]:
     """Settings for an app whose coach is the fake OpenAI server: short timeouts, one SDK retry, and no
     cache of LLM answers (every call reaches the fake, so a scripted fault is met where it is meant to be)."""
-    return {"openai_api_key": "sk-test-key", "openai_base_url": fake.base_url, "openai_timeout_seconds": 2,
-            "openai_max_retries": 1, "llm_cache_ttl_hours": 0, **overrides}
+    return {
+        "openai_api_key": "sk-test-key",
+        "openai_base_url": fake.base_url,
+        "openai_timeout_seconds": 2,
+        "openai_max_retries": 1,
+        "llm_cache_ttl_hours": 0,
+        **overrides,
+    }
 
 
 async def accounts(client: httpx.AsyncClient, n: int) -> list[Account]:
@@ -33,8 +39,9 @@ async def accounts(client: httpx.AsyncClient, n: int) -> list[Account]:
 
 
 async def submit(client: httpx.AsyncClient, acct: Account, **body_extra: Any) -> httpx.Response:
-    return await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id, **body_extra),
-                             headers=acct.headers)
+    return await client.post(
+        "/api/v1/plans/generate", json=generate_body(acct.profile_id, **body_extra), headers=acct.headers
+    )
 
 
 async def follow(client: httpx.AsyncClient, acct: Account, job: dict, last_id: str | None = None) -> list:
@@ -61,7 +68,9 @@ async def job_of(client: httpx.AsyncClient, acct: Account, job_id: str) -> dict:
     return r.json()
 
 
-async def generate_and_follow(client: httpx.AsyncClient, acct: Account, **body_extra: Any) -> tuple[dict, list]:
+async def generate_and_follow(
+    client: httpx.AsyncClient, acct: Account, **body_extra: Any
+) -> tuple[dict, list]:
     """Submit (202 expected), follow the stream to its end, return the final job and the events."""
     r = await submit(client, acct, **body_extra)
     assert r.status_code == 202, r.text
@@ -93,19 +102,23 @@ def assert_safe_problem(response: httpx.Response) -> dict:
 
 async def retry_succeeds(client: httpx.AsyncClient, acct: Account, **body_extra: Any) -> dict:
     """The person tries again once the fault is gone: a plan comes back."""
-    r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id, **body_extra),
-                          headers={**acct.headers, "Prefer": "wait=60"})
+    r = await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id, **body_extra),
+        headers={**acct.headers, "Prefer": "wait=60"},
+    )
     assert r.status_code == 200, r.text
     return r.json()["plan"]
 
 
-async def settle(timeout: float = 60) -> None:
+async def settle(within: float = 60) -> None:
     """Wait until no job is queued or running."""
-    ends = time.monotonic() + timeout
+    ends = time.monotonic() + within
     while await GenerationJob.count().where(GenerationJob.status.is_in(["queued", "running"])):
         if time.monotonic() > ends:
-            rows = await GenerationJob.select(GenerationJob.id, GenerationJob.status, GenerationJob.stage).where(
-                GenerationJob.status.is_in(["queued", "running"]))
+            rows = await GenerationJob.select(
+                GenerationJob.id, GenerationJob.status, GenerationJob.stage
+            ).where(GenerationJob.status.is_in(["queued", "running"]))
             raise AssertionError(f"jobs did not settle: {rows}")
         await asyncio.sleep(0.1)
 
@@ -121,6 +134,14 @@ def json_lines(text: str) -> list[dict]:
 
 def process_env(fake, **extra: str) -> dict[str, str]:
     """Environment of a `python -m web` subprocess whose coach is the fake OpenAI server."""
-    return {"OPENAI_API_KEY": "sk-test-key", "OPENAI_BASE_URL": fake.base_url, "OPENAI_TIMEOUT_SECONDS": "30",
-            "OPENAI_MAX_RETRIES": "1", "JOB_LEASE_SECONDS": "1", "LLM_CACHE_TTL_HOURS": "0",
-            "RATE_LIMIT_AUTH_PER_MINUTE": "10000", "RATE_LIMIT_GENERATIONS_PER_HOUR": "1000", **extra}
+    return {
+        "OPENAI_API_KEY": "sk-test-key",
+        "OPENAI_BASE_URL": fake.base_url,
+        "OPENAI_TIMEOUT_SECONDS": "30",
+        "OPENAI_MAX_RETRIES": "1",
+        "JOB_LEASE_SECONDS": "1",
+        "LLM_CACHE_TTL_HOURS": "0",
+        "RATE_LIMIT_AUTH_PER_MINUTE": "10000",
+        "RATE_LIMIT_GENERATIONS_PER_HOUR": "1000",
+        **extra,
+    }

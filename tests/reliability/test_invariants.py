@@ -27,31 +27,65 @@ async def test_healthy_database_has_no_violations_and_each_damage_is_named(serve
     plan = await Plan.objects().first()
     late = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     damage = [
-        (GenerationJob.update({GenerationJob.active_slot: "x"}).where(GenerationJob.id == job_id),
-         GenerationJob.update({GenerationJob.active_slot: None}).where(GenerationJob.id == job_id),
-         "still holds active_slot"),
-        (GenerationJob.update({GenerationJob.error_code: "llm_timeout", GenerationJob.status: "failed",
-                               GenerationJob.error_message: "openai.APITimeoutError at line 3"}).where(
-            GenerationJob.id == job_id),
-         GenerationJob.update({GenerationJob.error_code: None, GenerationJob.status: "succeeded",
-                               GenerationJob.error_message: None}).where(GenerationJob.id == job_id),
-         "not the user-safe one"),
-        (GenerationEvent.update({GenerationEvent.seq: 99}).where(
-            (GenerationEvent.job == job_id) & (GenerationEvent.seq == 2)),
-         GenerationEvent.update({GenerationEvent.seq: 2}).where(
-            (GenerationEvent.job == job_id) & (GenerationEvent.seq == 99)),
-         "without gaps"),
-        (UserProfile.update({UserProfile.active_plan_id: uuid.uuid4()}).where(
-            UserProfile.id == acct.profile_id),
-         UserProfile.update({UserProfile.active_plan_id: plan.id}).where(UserProfile.id == acct.profile_id),
-         "points at no plan"),
-        (GenerationJob.update({GenerationJob.status: "running", GenerationJob.lease_owner: "gone",
-                               GenerationJob.lease_expires_at: late - dt.timedelta(hours=2),
-                               GenerationJob.active_slot: acct.profile_id}).where(GenerationJob.id == job_id),
-         GenerationJob.update({GenerationJob.status: "succeeded", GenerationJob.lease_owner: None,
-                               GenerationJob.lease_expires_at: None, GenerationJob.active_slot: None}).where(
-            GenerationJob.id == job_id),
-         "lease that expired"),
+        (
+            GenerationJob.update({GenerationJob.active_slot: "x"}).where(GenerationJob.id == job_id),
+            GenerationJob.update({GenerationJob.active_slot: None}).where(GenerationJob.id == job_id),
+            "still holds active_slot",
+        ),
+        (
+            GenerationJob.update(
+                {
+                    GenerationJob.error_code: "llm_timeout",
+                    GenerationJob.status: "failed",
+                    GenerationJob.error_message: "openai.APITimeoutError at line 3",
+                }
+            ).where(GenerationJob.id == job_id),
+            GenerationJob.update(
+                {
+                    GenerationJob.error_code: None,
+                    GenerationJob.status: "succeeded",
+                    GenerationJob.error_message: None,
+                }
+            ).where(GenerationJob.id == job_id),
+            "not the user-safe one",
+        ),
+        (
+            GenerationEvent.update({GenerationEvent.seq: 99}).where(
+                (GenerationEvent.job == job_id) & (GenerationEvent.seq == 2)
+            ),
+            GenerationEvent.update({GenerationEvent.seq: 2}).where(
+                (GenerationEvent.job == job_id) & (GenerationEvent.seq == 99)
+            ),
+            "without gaps",
+        ),
+        (
+            UserProfile.update({UserProfile.active_plan_id: uuid.uuid4()}).where(
+                UserProfile.id == acct.profile_id
+            ),
+            UserProfile.update({UserProfile.active_plan_id: plan.id}).where(
+                UserProfile.id == acct.profile_id
+            ),
+            "points at no plan",
+        ),
+        (
+            GenerationJob.update(
+                {
+                    GenerationJob.status: "running",
+                    GenerationJob.lease_owner: "gone",
+                    GenerationJob.lease_expires_at: late - dt.timedelta(hours=2),
+                    GenerationJob.active_slot: acct.profile_id,
+                }
+            ).where(GenerationJob.id == job_id),
+            GenerationJob.update(
+                {
+                    GenerationJob.status: "succeeded",
+                    GenerationJob.lease_owner: None,
+                    GenerationJob.lease_expires_at: None,
+                    GenerationJob.active_slot: None,
+                }
+            ).where(GenerationJob.id == job_id),
+            "lease that expired",
+        ),
     ]
     for do, undo, expected in damage:
         await do

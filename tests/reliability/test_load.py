@@ -20,9 +20,11 @@ USERS = int(os.environ.get("TRAINPLAN_LOAD_USERS", "30"))
 async def test_burst_of_people_generating_at_once(start_server, fake_openai, monkeypatch, record_property):
     from web.auth import services
 
-    monkeypatch.setattr(services, "_hasher", PasswordHasher())  # the real cost: sign-ups are part of the burst
+    monkeypatch.setattr(
+        services, "_hasher", PasswordHasher()
+    )  # the real cost: sign-ups are part of the burst
     server = await start_server(**llm(fake_openai, openai_timeout_seconds=30))
-    result = await run_load(server.url, users=USERS, timeout=240)
+    result = await run_load(server.url, users=USERS, within=240)
     print("\n" + result.summary())
     record_property("summary", result.summary())
 

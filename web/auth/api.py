@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post, put
+from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -77,7 +78,8 @@ class AuthController(Controller):
         profile = await profile_of(user)
         return UserOut(id=user.id, email=user.email, profile_id=profile.id, created_at=user.created_at)
 
-    @post("/auth/token", operation_id="CreateToken", status_code=HTTP_200_OK)
+    @post("/auth/token", operation_id="CreateToken", status_code=HTTP_200_OK,
+          response_headers=[ResponseHeader(name="Cache-Control", value="no-store", description="RFC 6749 5.1")])
     async def create_token(self, request: Request) -> TokenOut:
         """Exchange email and password for an access token (JWT, HS256)."""
         services = request.app.state.services

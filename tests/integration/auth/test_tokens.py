@@ -133,3 +133,9 @@ async def test_login_and_register_errors(client):
     assert r.status_code == 422
     fields = {e["field"] for e in r.json()["errors"]}
     assert fields == {"email", "password"}
+
+
+async def test_token_response_is_not_cached(client):
+    acct = await account(client)
+    r = await client.post("/api/v1/auth/token", json={"email": acct.email, "password": PASSWORD})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"

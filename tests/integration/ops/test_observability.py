@@ -33,28 +33,41 @@ def _closed_port() -> int:
 
 
 async def test_json_logs_correlate_and_never_leak_secrets_or_free_text(server_process, fake_openai):
-    proc = server_process(**process_env(fake_openai, OPENAI_API_KEY=API_KEY, LOG_FORMAT="json",
-                                       LOG_LEVEL="INFO")).start()
+    proc = server_process(
+        **process_env(fake_openai, OPENAI_API_KEY=API_KEY, LOG_FORMAT="json", LOG_LEVEL="INFO")
+    ).start()
     email = f"obs-{time.time_ns()}@example.com"
     async with httpx.AsyncClient(base_url=proc.url, timeout=30) as client:
-        assert (await client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})).status_code == 201
+        assert (
+            await client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
+        ).status_code == 201
         wrong = await client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD + "-nope"})
         assert wrong.status_code == 401
         token = (await client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})).json()
         jwt, profile_id = token["access_token"], token["profile_id"]
         headers = {"Authorization": f"Bearer {jwt}"}
-        body = generate_body(profile_id, info=personal_info(notes=f"old knee thing {MARKER}"),
-                             answers=responses(goal_details=f"hike the {MARKER} trail"))
+        body = generate_body(
+            profile_id,
+            info=personal_info(notes=f"old knee thing {MARKER}"),
+            answers=responses(goal_details=f"hike the {MARKER} trail"),
+        )
         # A refused request carrying the secrets and the marker (too long a note) must not log them either.
         too_long = {**body, "personal_info": {**body["personal_info"], "notes": MARKER * 100}}
-        assert (await client.post("/api/v1/plans/generate", json=too_long, headers=headers)).status_code == 422
+        assert (
+            await client.post("/api/v1/plans/generate", json=too_long, headers=headers)
+        ).status_code == 422
         # The legacy body token, a bad token, and a request id of our own.
-        r = await client.post("/api/v1/plans/generate", json={**body, "jwt_token": jwt},
-                              headers={"X-Request-ID": "obs-test-req-1"})
+        r = await client.post(
+            "/api/v1/plans/generate",
+            json={**body, "jwt_token": jwt},
+            headers={"X-Request-ID": "obs-test-req-1"},
+        )
         assert r.status_code == 202, r.text
         assert r.headers["x-request-id"] == "obs-test-req-1"
         job = r.json()["job"]
-        assert (await client.get("/api/v1/plans/current", headers={"Authorization": f"Bearer {jwt}x"})).status_code == 401
+        assert (
+            await client.get("/api/v1/plans/current", headers={"Authorization": f"Bearer {jwt}x"})
+        ).status_code == 401
         status, events = await read_events(client, job["events_url"], headers)
         assert status == 200 and events[-1].event == "done"
         assert (await client.get("/api/v1/plans/current", headers=headers)).status_code == 200
@@ -81,10 +94,15 @@ async def test_json_logs_correlate_and_never_leak_secrets_or_free_text(server_pr
     assert {"web.access", "web.generation"} <= {line["logger"] for line in mine}, mine
     handler = [line for line in lines if line["logger"] in ("web.generation", "web.errors", "web.auth")]
     assert handler and all(line["request_id"] for line in handler)
-    job_lines = [line for line in lines if line["logger"] in JOB_LOGGERS or (
-        line["logger"] == "web.generation.runner" and line["msg"] not in RUNNER_LIFECYCLE)]
+    job_lines = [
+        line
+        for line in lines
+        if line["logger"] in JOB_LOGGERS
+        or (line["logger"] == "web.generation.runner" and line["msg"] not in RUNNER_LIFECYCLE)
+    ]
     assert len(job_lines) >= 6 and all(line.get("job_id") == job["id"] for line in job_lines), [
-        line for line in job_lines if line.get("job_id") != job["id"]]
+        line for line in job_lines if line.get("job_id") != job["id"]
+    ]
     assert any(line["msg"] == "plan saved" for line in job_lines)
 
 
@@ -135,7 +153,10 @@ async def test_metrics_move_after_a_success_and_a_failure(start_server, fake_ope
     assert _value(after, "trainplan_generations_failed_total", code="llm_unavailable") == 1
     assert _value(after, "trainplan_generation_duration_seconds_count") == 2
     assert _value(after, "trainplan_llm_call_duration_seconds_count", kind="outline", outcome="ok") == 1
-    assert _value(after, "trainplan_llm_call_duration_seconds_count", kind="outline", outcome="llm_unavailable") == 1
+    assert (
+        _value(after, "trainplan_llm_call_duration_seconds_count", kind="outline", outcome="llm_unavailable")
+        == 1
+    )
     assert _value(after, "trainplan_llm_call_duration_seconds_count", kind="week", outcome="ok") == 4
     assert _value(after, "trainplan_llm_tokens_total", type="prompt") > 0
     assert _value(after, "trainplan_llm_tokens_total", type="completion") > 0
