@@ -11,12 +11,14 @@ from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from web.auth.guards import CurrentUser, provide_user
 from web.auth.services import Credentials, authenticate, now, profile_of, register
 from web.db import write_transaction
 from web.errors import InvalidInput
+from web.openapi_docs import documented_body
+from web.onboarding.schemas import PersonalInfo
 from web.onboarding.validation import field_errors, parse_personal_info
 from web.tables import User, UserProfile
 
@@ -34,6 +36,12 @@ class TokenOut(BaseModel):
     expires_in: int
     user_id: UUID
     profile_id: UUID
+
+
+class ProfileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    personal_info: PersonalInfo
 
 
 class ProfileOut(BaseModel):
@@ -70,7 +78,8 @@ class AuthController(Controller):
     path = "/api/v1"
     tags = ["auth"]
 
-    @post("/auth/register", operation_id="Register", status_code=HTTP_201_CREATED)
+    @post("/auth/register", operation_id="Register", status_code=HTTP_201_CREATED,
+          dependencies=documented_body(Credentials))
     async def create_user(self, request: Request) -> UserOut:
         """Create an account with email and password (at least 10 characters)."""
         await request.app.state.services.limits.check_auth(request, "register")
@@ -79,7 +88,8 @@ class AuthController(Controller):
         return UserOut(id=user.id, email=user.email, profile_id=profile.id, created_at=user.created_at)
 
     @post("/auth/token", operation_id="CreateToken", status_code=HTTP_200_OK,
-          response_headers=[ResponseHeader(name="Cache-Control", value="no-store", description="RFC 6749 5.1")])
+          response_headers=[ResponseHeader(name="Cache-Control", value="no-store", description="RFC 6749 5.1")],
+          dependencies=documented_body(Credentials))
     async def create_token(self, request: Request) -> TokenOut:
         """Exchange email and password for an access token (JWT, HS256)."""
         services = request.app.state.services
@@ -95,7 +105,8 @@ class AuthController(Controller):
         """Your profile: its id (the `user_profile_id` of a generate request) and personal info."""
         return profile_out(await profile_of(user))
 
-    @put("/profile", operation_id="UpdateProfile", dependencies={"user": Provide(provide_user)})
+    @put("/profile", operation_id="UpdateProfile",
+         dependencies={"user": Provide(provide_user), **documented_body(ProfileIn)})
     async def update_profile(self, request: Request, user: CurrentUser) -> ProfileOut:
         """Replace your personal info (age, sex, height, weight with units, experience, goal, schedule...)."""
         body = await _json(request)

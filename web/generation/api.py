@@ -22,7 +22,9 @@ from web.errors import InvalidInput
 from web.generation.progress import TERMINAL_EVENTS, TERMINAL_STATUSES, events_after
 from web.generation.schemas import GenerationOut, JobOut, job_out, plan_out
 from web.generation.services import cancel_job, get_job, list_jobs, own_job, submit_generation
+from web.onboarding.schemas import GenerateRequest
 from web.onboarding.validation import parse_generate_request
+from web.openapi_docs import documented_body
 from web.tables import GenerationEvent, Plan, User
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces or control characters
@@ -71,7 +73,8 @@ class GenerationController(Controller):
 
     @post("/plans/generate", operation_id="GeneratePlan", status_code=HTTP_202_ACCEPTED,
           responses={200: ResponseSpec(GenerationOut, generate_examples=False,
-                                       description="The plan exists, or finished within Prefer: wait")})
+                                       description="The plan exists, or finished within Prefer: wait")},
+          dependencies=documented_body(GenerateRequest))
     async def create_generation(self, request: Request) -> Response[GenerationOut]:
         """Start generating a plan (202 with the job), or return the complete plan that exists (200)."""
         services = request.app.state.services

@@ -76,3 +76,12 @@ async def test_openapi_document_names_every_operation(client):
     assert {"Register", "CreateToken", "GetProfile", "UpdateProfile", "ListOnboardingQuestions", "GeneratePlan",
             "GetGeneration", "ListGenerations", "CancelGeneration", "GetCurrentPlan", "ListPlans", "GetPlan",
             "ActivatePlan", "GetPlaybook"} <= ops
+
+
+async def test_openapi_documents_request_bodies_read_by_hand(client):
+    doc = (await client.get("/api/schema/openapi.json")).json()
+    body = doc["paths"]["/api/v1/plans/generate"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema = doc["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert {"user_profile_id", "personal_info", "initial_questions", "initial_responses"} <= set(schema["required"])
+    for path, method in (("/api/v1/auth/register", "post"), ("/api/v1/auth/token", "post"), ("/api/v1/profile", "put")):
+        assert doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
