@@ -42,6 +42,7 @@ browser: ## install Debian's chromium for the end-to-end tests when it is missin
 test: dev-install browser ## install what the tests need and run every test (unit, integration, e2e)
 	$(BIN)/pytest -q -m "not e2e" -p no:cacheprovider
 	$(BIN)/pytest -q -m e2e tests/e2e -p no:cacheprovider
+	$(BIN)/python -m tests.reliability.report --quick
 
 test-unit: dev-install ## only the fast unit tests
 	$(BIN)/pytest -q tests/unit

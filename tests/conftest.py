@@ -37,7 +37,10 @@ def migrate(database_url: str) -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "PICCOLO_CONF": "piccolo_conf"}
     subprocess.run(
         [sys.executable, "-m", "piccolo.main", "migrations", "forwards", "all"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
 
 

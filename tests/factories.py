@@ -48,8 +48,14 @@ def generate_body(profile_id: str, *, info: dict | None = None, answers: dict | 
     return {
         "user_profile_id": profile_id,
         "personal_info": info or personal_info(),
-        "initial_questions": ["plan_weeks", "activities", "weekly_running_km", "motivation", "barriers",
-                              "goal_details"],
+        "initial_questions": [
+            "plan_weeks",
+            "activities",
+            "weekly_running_km",
+            "motivation",
+            "barriers",
+            "goal_details",
+        ],
         "initial_responses": answers,
         **extra,
     }

@@ -55,13 +55,24 @@ async def start_server(database):
     servers: list[LiveServer] = []
 
     async def start(**overrides) -> LiveServer:
-        defaults = {"rate_limit_auth_per_minute": 10_000, "rate_limit_generations_per_hour": 1000,
-                    "rate_limit_generations_per_day": 10_000, "job_lease_seconds": 3}
+        defaults = {
+            "rate_limit_auth_per_minute": 10_000,
+            "rate_limit_generations_per_hour": 1000,
+            "rate_limit_generations_per_day": 10_000,
+            "job_lease_seconds": 3,
+        }
         settings = Settings(**{"app_env": "test", "database_url": database, **defaults, **overrides})
         app = create_app(settings)
         port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                                lifespan="on", timeout_graceful_shutdown=5)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
         server = uvicorn.Server(config)
         server.install_signal_handlers = lambda: None  # older uvicorn
         task = asyncio.create_task(server.serve())
@@ -104,7 +115,9 @@ class ServerProcess:
 
     def start(self, timeout: float = 20) -> ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen([sys.executable, "-m", "web"], cwd=ROOT, env=self.env, stdout=log, stderr=log)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "web"], cwd=ROOT, env=self.env, stdout=log, stderr=log
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

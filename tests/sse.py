@@ -19,8 +19,14 @@ class Event:
         return json.loads(self.data)
 
 
-async def read_events(client: httpx.AsyncClient, url: str, headers: dict, *, stop_after: int | None = None,
-                      comments: list | None = None) -> tuple[int, list[Event]]:
+async def read_events(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict,
+    *,
+    stop_after: int | None = None,
+    comments: list | None = None,
+) -> tuple[int, list[Event]]:
     """Read until the server closes the stream (or `stop_after` events). Returns (status, events)."""
     events: list[Event] = []
     async with client.stream("GET", url, headers={**headers, "Accept": "text/event-stream"}) as response:
@@ -35,11 +41,13 @@ async def read_events(client: httpx.AsyncClient, url: str, headers: dict, *, sto
                 continue
             if line == "":
                 if "data" in fields or "event" in fields:
-                    events.append(Event(
-                        id=(fields.get("id") or [None])[0],
-                        event=(fields.get("event") or ["message"])[0],
-                        data="\n".join(fields.get("data", [])),
-                    ))
+                    events.append(
+                        Event(
+                            id=(fields.get("id") or [None])[0],
+                            event=(fields.get("event") or ["message"])[0],
+                            data="\n".join(fields.get("data", [])),
+                        )
+                    )
                     if stop_after is not None and len(events) >= stop_after:
                         break
                 fields = {}

@@ -22,8 +22,14 @@ def main() -> None:
         raise SystemExit(2) from None
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
-    database = "SQLite (" + settings.database_url.split("///", 1)[-1] + ")" if settings.is_sqlite else "PostgreSQL"
-    coach = "OpenAI (" + settings.openai_model + ")" if settings.openai_api_key else "offline coach (no OPENAI_API_KEY)"
+    database = (
+        "SQLite (" + settings.database_url.split("///", 1)[-1] + ")" if settings.is_sqlite else "PostgreSQL"
+    )
+    coach = (
+        "OpenAI (" + settings.openai_model + ")"
+        if settings.openai_api_key
+        else "offline coach (no OPENAI_API_KEY)"
+    )
     banner = f"trainplan listening on http://{host}:{port}  database: {database}  coach: {coach}"
     if settings.log_format == "json":  # every line of a JSON log is JSON, this one too
         configure_logging(settings.log_level, settings.log_format)
@@ -32,8 +38,15 @@ def main() -> None:
         print(banner, flush=True)
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 before the app sees
     # the peer; TRUSTED_PROXIES (web/limits.py) alone decides whose X-Forwarded-For counts.
-    uvicorn.run("web.app:app", host=host, port=port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=15, proxy_headers=False)
+    uvicorn.run(
+        "web.app:app",
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=15,
+        proxy_headers=False,
+    )
 
 
 if __name__ == "__main__":

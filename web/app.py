@@ -26,7 +26,7 @@ from web.observability import configure_logging
 from web.onboarding.api import list_questions
 from web.plans.api import PlanController
 from web.playbook.api import get_playbook
-from web.services import Services, build_services, start, stop
+from web.services import build_services, start, stop
 from web.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,14 +36,22 @@ log = logging.getLogger("web")
 def create_app(settings: Settings | None = None, *, with_runner: bool | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
-    services = build_services(settings, with_runner=settings.run_worker if with_runner is None else with_runner)
+    services = build_services(
+        settings, with_runner=settings.run_worker if with_runner is None else with_runner
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.connect()
         await start(services)
-        log.info("trainplan ready", extra={"coach": services.coach.name, "database": _db_kind(settings),
-                                             "runner": services.runner is not None})
+        log.info(
+            "trainplan ready",
+            extra={
+                "coach": services.coach.name,
+                "database": _db_kind(settings),
+                "runner": services.runner is not None,
+            },
+        )
         try:
             yield
         finally:
@@ -64,8 +72,9 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
             ready,
             metrics,
             *page_routes(),
-            create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False,
-                                       cache_control=None),
+            create_static_files_router(
+                path="/static", directories=[ROOT / "static"], include_in_schema=False, cache_control=None
+            ),
         ],
         lifespan=[lifespan],
         exception_handlers={
@@ -73,12 +82,16 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
             HTTPException: http_exception_handler,
             Exception: internal_error_handler,
         },
-        template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine,
-                                       engine_callback=configure_templates),
+        template_config=TemplateConfig(
+            directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates
+        ),
         # Pages use the session cookie, so their forms and htmx requests carry a CSRF token; the JSON API
         # uses bearer tokens and is left out.
-        csrf_config=CSRFConfig(secret=settings.jwt_secret, exclude=["/api", "/health", "/metrics"],
-                               cookie_secure=bool(settings.cookie_secure)),
+        csrf_config=CSRFConfig(
+            secret=settings.jwt_secret,
+            exclude=["/api", "/health", "/metrics"],
+            cookie_secure=bool(settings.cookie_secure),
+        ),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="trainplan API", version="1.0.0", path="/api/schema"),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=r"/events$"),

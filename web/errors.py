@@ -58,7 +58,9 @@ class Unauthorized(AppError):
     code = "unauthorized"
     title = "Authentication required"
 
-    def __init__(self, detail: str = "Sign in again: your access token is missing, invalid or expired.", **kw):
+    def __init__(
+        self, detail: str = "Sign in again: your access token is missing, invalid or expired.", **kw
+    ):
         kw.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="trainplan", error="invalid_token"'})
         super().__init__(detail, **kw)
 
@@ -122,22 +124,30 @@ def _field_errors(exc: ValidationException) -> list[dict[str, Any]]:
     for item in exc.extra or []:
         if isinstance(item, dict):
             key = item.get("key") or item.get("source") or "body"
-            out.append({"field": str(key), "message": str(item.get("message", "is invalid")), "code": "invalid"})
+            out.append(
+                {"field": str(key), "message": str(item.get("message", "is invalid")), "code": "invalid"}
+            )
     return out
 
 
 def app_error_handler(request: Request, exc: AppError) -> Response:
     log.info("request refused", extra={"code": exc.code, "status": exc.status_code})
     return problem(
-        exc.status_code, exc.code, exc.title, exc.detail, headers=exc.headers, errors=exc.errors, extra=exc.extra
+        exc.status_code,
+        exc.code,
+        exc.title,
+        exc.detail,
+        headers=exc.headers,
+        errors=exc.errors,
+        extra=exc.extra,
     )
 
 
 def _wants_page(request: Request) -> bool:
     path = request.url.path
-    return not path.startswith(("/api/", "/health", "/metrics", "/static/")) and "text/html" in request.headers.get(
-        "accept", ""
-    )
+    return not path.startswith(
+        ("/api/", "/health", "/metrics", "/static/")
+    ) and "text/html" in request.headers.get("accept", "")
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
@@ -145,7 +155,11 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     if isinstance(exc, ValidationException):
         return problem(
-            422, "validation_failed", InvalidInput.title, "Some fields are invalid.", errors=_field_errors(exc)
+            422,
+            "validation_failed",
+            InvalidInput.title,
+            "Some fields are invalid.",
+            errors=_field_errors(exc),
         )
     if isinstance(exc, NotAuthorizedException):
         err = Unauthorized()
@@ -159,23 +173,39 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
             return page_error(request, exc)
         return problem(404, "not_found", NotFound.title, "Nothing was found at this address.")
     if isinstance(exc, LitestarMethodNotAllowed):
-        return problem(405, "method_not_allowed", "Method not allowed", "This address does not accept that method.",
-                       headers=exc.headers)
+        return problem(
+            405,
+            "method_not_allowed",
+            "Method not allowed",
+            "This address does not accept that method.",
+            headers=exc.headers,
+        )
     if status == 413:
         return problem(413, "payload_too_large", PayloadTooLarge.title, "The request body is too large.")
     if status >= 500:
         log.error("http exception", extra={"status": status})
-        return problem(status, "internal_error", "Server error", "Something went wrong on our side. Try again.")
-    return problem(status, "bad_request", "Bad request", "The request could not be understood.",
-                   headers=getattr(exc, "headers", None))
+        return problem(
+            status, "internal_error", "Server error", "Something went wrong on our side. Try again."
+        )
+    return problem(
+        status,
+        "bad_request",
+        "Bad request",
+        "The request could not be understood.",
+        headers=getattr(exc, "headers", None),
+    )
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     if is_transient(exc):  # a locked or unreachable database: a moment's wait helps, unlike for a bug
         log.warning("database unavailable", extra={"error_type": type(exc).__name__})
-        return problem(503, "database_unavailable", Unavailable.title,
-                       "We could not reach our database just now. Try again in a few seconds.",
-                       headers={"Retry-After": "5"})
+        return problem(
+            503,
+            "database_unavailable",
+            Unavailable.title,
+            "We could not reach our database just now. Try again in a few seconds.",
+            headers={"Retry-After": "5"},
+        )
     log.exception("unhandled error", extra={"error_type": type(exc).__name__})
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,

@@ -37,8 +37,14 @@ async def ready(request: Request) -> Response:
             checks["redis"] = "down"
     if all(v == "ok" for v in checks.values()):
         return Response({"status": "ok", "checks": checks})
-    return problem(503, "not_ready", "Not ready", "A dependency is down.", headers={"Retry-After": "5"},
-                   extra={"checks": checks})
+    return problem(
+        503,
+        "not_ready",
+        "Not ready",
+        "A dependency is down.",
+        headers={"Retry-After": "5"},
+        extra={"checks": checks},
+    )
 
 
 @get("/metrics", operation_id="Metrics", tags=["ops"], include_in_schema=False)

@@ -4,6 +4,7 @@ hold across processes. Generation limits count jobs in the database, so they hol
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import time
 from collections import defaultdict
@@ -15,6 +16,8 @@ from litestar import Request
 from web.auth.services import now
 from web.errors import TooManyRequests, Unavailable
 from web.tables import GenerationJob, User
+
+log = logging.getLogger("web.limits")
 
 
 class WindowCounter:
@@ -34,9 +37,13 @@ class WindowCounter:
         reset = window - int(time.time() % window)
         name = f"trainplan:rl:{key}:{bucket}"
         if self._redis is not None:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                count, _ = await pipe.incr(name).expire(name, window + 1).execute()
-            return int(count), reset
+            try:
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    count, _ = await pipe.incr(name).expire(name, window + 1).execute()
+                return int(count), reset
+            except Exception:
+                # Redis is down: keep limiting, per process, rather than locking everyone out.
+                log.warning("rate-limit store unreachable; counting in memory")
         old_bucket, count = self._memory.get(key, (bucket, 0))
         count = count + 1 if old_bucket == bucket else 1
         self._memory[key] = (bucket, count)
@@ -89,14 +96,20 @@ class Limits:
 
     async def check_generation(self, user: User) -> None:
         """Per-user hourly and daily caps on new generations, and a global cap on queued work."""
-        for window, limit in ((3600, self.settings.rate_limit_generations_per_hour),
-                              (86400, self.settings.rate_limit_generations_per_day)):
+        for window, limit in (
+            (3600, self.settings.rate_limit_generations_per_hour),
+            (86400, self.settings.rate_limit_generations_per_day),
+        ):
             since = now() - dt.timedelta(seconds=window)
-            rows = await GenerationJob.select(GenerationJob.created_at).where(
-                (GenerationJob.user == user.id) & (GenerationJob.created_at > since)
-            ).order_by(GenerationJob.created_at)
+            rows = (
+                await GenerationJob.select(GenerationJob.created_at)
+                .where((GenerationJob.user == user.id) & (GenerationJob.created_at > since))
+                .order_by(GenerationJob.created_at)
+            )
             if len(rows) >= limit:
-                reset = math.ceil((rows[0]["created_at"] + dt.timedelta(seconds=window) - now()).total_seconds())
+                reset = math.ceil(
+                    (rows[0]["created_at"] + dt.timedelta(seconds=window) - now()).total_seconds()
+                )
                 raise TooManyRequests(
                     f"You have generated {limit} plans in the last {'hour' if window == 3600 else 'day'}. "
                     f"Try again in {max(reset // 60, 1)} minutes.",
@@ -122,14 +135,19 @@ class Limits:
         """A lease on one open event stream; refused past the per-user or global cap. Counted from here
         (not when the stream starts), so that concurrent opens cannot all pass the check."""
         if self._streams >= self.settings.sse_max_streams:
-            raise Unavailable("Too many live connections right now. Reload in a moment.", code="streams_full",
-                              headers={"Retry-After": "5"})
+            raise Unavailable(
+                "Too many live connections right now. Reload in a moment.",
+                code="streams_full",
+                headers={"Retry-After": "5"},
+            )
         if self._streams_by_user[user.id] >= self.settings.sse_max_streams_per_user:
             if not self._streams_by_user[user.id]:
                 del self._streams_by_user[user.id]
-            raise TooManyRequests("You have too many live progress views open. Close some tabs and reload.",
-                                  code="too_many_streams", headers=rate_headers(
-                                      self.settings.sse_max_streams_per_user, 0, 5, 5))
+            raise TooManyRequests(
+                "You have too many live progress views open. Close some tabs and reload.",
+                code="too_many_streams",
+                headers=rate_headers(self.settings.sse_max_streams_per_user, 0, 5, 5),
+            )
         self._streams_by_user[user.id] += 1
         self._streams += 1
         self.on_streams_changed(self._streams)

@@ -64,7 +64,10 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             ms = round((time.perf_counter() - started) * 1000, 1)
-            log.info("request", extra={"method": scope["method"], "path": scope["path"], "status": status, "ms": ms})
+            log.info(
+                "request",
+                extra={"method": scope["method"], "path": scope["path"], "status": status, "ms": ms},
+            )
             if self.metrics is not None:
                 self.metrics.http_requests.labels(scope["method"], str(status)).inc()
             request_id_var.reset(token)

@@ -34,7 +34,17 @@ def new_request_id(incoming: str | None) -> str:
 # Fields of a LogRecord that are not the caller's `extra`.
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # Keys that must never reach a log line, whatever a caller passes in `extra`.
-_FORBIDDEN = {"password", "token", "jwt", "jwt_token", "authorization", "api_key", "answers", "free_text", "notes"}
+_FORBIDDEN = {
+    "password",
+    "token",
+    "jwt",
+    "jwt_token",
+    "authorization",
+    "api_key",
+    "answers",
+    "free_text",
+    "notes",
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -66,7 +76,9 @@ class TextFormatter(logging.Formatter):
             for k, v in record.__dict__.items()
             if k not in _RESERVED and not k.startswith("_")
         }
-        line = f"{record.levelname:<7} {record.name} [{rid}{' job=' + job if job else ''}] {record.getMessage()}"
+        line = (
+            f"{record.levelname:<7} {record.name} [{rid}{' job=' + job if job else ''}] {record.getMessage()}"
+        )
         if extras:
             line += " " + " ".join(f"{k}={v}" for k, v in extras.items())
         if record.exc_info:
@@ -97,28 +109,40 @@ class Metrics:
             "trainplan_generations_started_total", "Generation jobs started", ["coach"], registry=r
         )
         self.generations_succeeded = Counter(
-            "trainplan_generations_succeeded_total", "Generation jobs that saved a plan", ["coach"], registry=r
+            "trainplan_generations_succeeded_total",
+            "Generation jobs that saved a plan",
+            ["coach"],
+            registry=r,
         )
         self.generations_failed = Counter(
             "trainplan_generations_failed_total", "Generation jobs that failed", ["code"], registry=r
         )
         self.generation_seconds = Histogram(
-            "trainplan_generation_duration_seconds", "Wall time of a generation job", registry=r,
+            "trainplan_generation_duration_seconds",
+            "Wall time of a generation job",
+            registry=r,
             buckets=(0.5, 1, 2, 5, 10, 20, 40, 60, 120, 300),
         )
         self.llm_seconds = Histogram(
-            "trainplan_llm_call_duration_seconds", "LLM call latency", ["kind", "outcome"], registry=r,
+            "trainplan_llm_call_duration_seconds",
+            "LLM call latency",
+            ["kind", "outcome"],
+            registry=r,
             buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40),
         )
         self.llm_tokens = Counter("trainplan_llm_tokens_total", "LLM tokens", ["type"], registry=r)
         self.save_seconds = Histogram(
-            "trainplan_plan_save_duration_seconds", "Plan save transaction time", registry=r,
+            "trainplan_plan_save_duration_seconds",
+            "Plan save transaction time",
+            registry=r,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2),
         )
         self.playbook_seconds = Histogram(
             "trainplan_playbook_duration_seconds", "Playbook task time", ["outcome"], registry=r
         )
-        self.queue_depth = Gauge("trainplan_generation_queue_depth", "Jobs queued or running here", registry=r)
+        self.queue_depth = Gauge(
+            "trainplan_generation_queue_depth", "Jobs queued or running here", registry=r
+        )
         self.open_streams = Gauge("trainplan_open_event_streams", "Open SSE streams", registry=r)
         self.http_requests = Counter(
             "trainplan_http_requests_total", "HTTP requests", ["method", "status"], registry=r

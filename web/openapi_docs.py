@@ -17,4 +17,3 @@ def documented_body(model: type) -> dict[str, Provide]:
     request_body.__annotations__["data"] = model
 
     return {"documented_request_body": Provide(request_body)}
-

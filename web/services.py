@@ -56,7 +56,9 @@ def build_coach(settings: Settings, metrics: Metrics) -> tuple[Coach, Any]:
         on_call=metrics.llm_call,
     )
     if settings.llm_cache_ttl_hours > 0:
-        return CachingCoach(coach, model=settings.openai_model, ttl_hours=settings.llm_cache_ttl_hours), client
+        return CachingCoach(
+            coach, model=settings.openai_model, ttl_hours=settings.llm_cache_ttl_hours
+        ), client
     return coach, client
 
 
@@ -66,7 +68,11 @@ def build_services(settings: Settings, *, with_runner: bool) -> Services:
     coach, client = build_coach(settings, metrics)
     fallback = OfflineCoach() if settings.llm_fallback_enabled and coach.name != "offline" else None
     deps = PipelineDeps(
-        coach=coach, fallback=fallback, notifier=notifier, metrics=metrics, week_parallelism=settings.week_parallelism
+        coach=coach,
+        fallback=fallback,
+        notifier=notifier,
+        metrics=metrics,
+        week_parallelism=settings.week_parallelism,
     )
     runner = JobRunner(deps, settings, playbook_coach=coach) if with_runner else None
     limits = Limits(settings, WindowCounter(settings.redis_url))

@@ -71,12 +71,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        if self.app_env == "production":
-            if self.jwt_secret == DEV_SECRET or len(self.jwt_secret) < 32:
-                raise ValueError(
-                    "JWT_SECRET must be set to a random value of at least 32 characters when "
-                    "APP_ENV=production (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
-                )
+        weak = self.jwt_secret == DEV_SECRET or len(self.jwt_secret) < 32
+        if self.app_env == "production" and weak:
+            raise ValueError(
+                "JWT_SECRET must be set to a random value of at least 32 characters when "
+                "APP_ENV=production (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
         return self
 
     @property
@@ -89,7 +89,9 @@ class Settings(BaseSettings):
 
     @cached_property
     def trusted_proxy_networks(self) -> tuple:
-        return tuple(ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip())
+        return tuple(
+            ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip()
+        )
 
 
 def get_settings() -> Settings:

@@ -26,7 +26,9 @@ from piccolo.table import Table
 class User(Table, tablename="app_user"):
     id = UUID(primary_key=True)
     email = Varchar(length=254, unique=True, index=True)
-    password_hash = Text(null=True, default=None)  # null for people who sign in through an external identity provider
+    password_hash = Text(
+        null=True, default=None
+    )  # null for people who sign in through an external identity provider
     external_sub = Varchar(length=255, null=True, default=None, unique=True)  # `sub` of a JWKS-verified token
     is_active = Boolean(default=True)
     created_at = Timestamptz()

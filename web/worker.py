@@ -28,7 +28,9 @@ async def run() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
-    log.info("worker ready", extra={"coach": services.coach.name, "concurrency": settings.generation_concurrency})
+    log.info(
+        "worker ready", extra={"coach": services.coach.name, "concurrency": settings.generation_concurrency}
+    )
     await stopping.wait()
     log.info("worker stopping: finishing or handing back running jobs")
     await stop(services, grace=settings.job_lease_seconds)

@@ -52,7 +52,8 @@ def test_env_vars_are_read(monkeypatch):
 
 def test_the_server_will_not_start_in_production_on_the_default_secret():
     env = {**os.environ, "APP_ENV": "production", "JWT_SECRET": DEV_SECRET, "PORT": "1"}
-    result = subprocess.run([sys.executable, "-m", "web"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "web"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2
     assert "JWT_SECRET" in result.stderr and "Traceback" not in result.stderr

@@ -17,10 +17,10 @@ from web.auth.guards import CurrentUser, provide_user
 from web.auth.services import Credentials, authenticate, now, profile_of, register
 from web.db import write_transaction
 from web.errors import InvalidInput
-from web.openapi_docs import documented_body
 from web.onboarding.schemas import PersonalInfo
 from web.onboarding.validation import field_errors, parse_personal_info
-from web.tables import User, UserProfile
+from web.openapi_docs import documented_body
+from web.tables import UserProfile
 
 
 class UserOut(BaseModel):
@@ -60,8 +60,12 @@ def credentials(data: Any) -> Credentials:
 
 def profile_out(profile: UserProfile) -> ProfileOut:
     info = profile.personal_info
-    return ProfileOut(id=profile.id, personal_info=info or None, active_plan_id=profile.active_plan_id,
-                      updated_at=profile.updated_at)
+    return ProfileOut(
+        id=profile.id,
+        personal_info=info or None,
+        active_plan_id=profile.active_plan_id,
+        updated_at=profile.updated_at,
+    )
 
 
 async def _json(request: Request) -> Any:
@@ -70,16 +74,22 @@ async def _json(request: Request) -> Any:
     except HTTPException:
         raise  # e.g. 413 from the body size limit
     except Exception:
-        raise InvalidInput("The body is not valid JSON.", errors=[
-            {"field": "body", "message": "Send a JSON object.", "code": "json"}]) from None
+        raise InvalidInput(
+            "The body is not valid JSON.",
+            errors=[{"field": "body", "message": "Send a JSON object.", "code": "json"}],
+        ) from None
 
 
 class AuthController(Controller):
     path = "/api/v1"
     tags = ["auth"]
 
-    @post("/auth/register", operation_id="Register", status_code=HTTP_201_CREATED,
-          dependencies=documented_body(Credentials))
+    @post(
+        "/auth/register",
+        operation_id="Register",
+        status_code=HTTP_201_CREATED,
+        dependencies=documented_body(Credentials),
+    )
     async def create_user(self, request: Request) -> UserOut:
         """Create an account with email and password (at least 10 characters)."""
         await request.app.state.services.limits.check_auth(request, "register")
@@ -87,9 +97,13 @@ class AuthController(Controller):
         profile = await profile_of(user)
         return UserOut(id=user.id, email=user.email, profile_id=profile.id, created_at=user.created_at)
 
-    @post("/auth/token", operation_id="CreateToken", status_code=HTTP_200_OK,
-          response_headers=[ResponseHeader(name="Cache-Control", value="no-store", description="RFC 6749 5.1")],
-          dependencies=documented_body(Credentials))
+    @post(
+        "/auth/token",
+        operation_id="CreateToken",
+        status_code=HTTP_200_OK,
+        response_headers=[ResponseHeader(name="Cache-Control", value="no-store", description="RFC 6749 5.1")],
+        dependencies=documented_body(Credentials),
+    )
     async def create_token(self, request: Request) -> TokenOut:
         """Exchange email and password for an access token (JWT, HS256)."""
         services = request.app.state.services
@@ -97,23 +111,35 @@ class AuthController(Controller):
         user = await authenticate(credentials(await _json(request)))
         profile = await profile_of(user)
         token = services.tokens.issue_access(str(user.id))
-        return TokenOut(access_token=token, expires_in=services.settings.jwt_access_ttl_seconds, user_id=user.id,
-                        profile_id=profile.id)
+        return TokenOut(
+            access_token=token,
+            expires_in=services.settings.jwt_access_ttl_seconds,
+            user_id=user.id,
+            profile_id=profile.id,
+        )
 
     @get("/profile", operation_id="GetProfile", dependencies={"user": Provide(provide_user)})
     async def get_profile(self, user: CurrentUser) -> ProfileOut:
         """Your profile: its id (the `user_profile_id` of a generate request) and personal info."""
         return profile_out(await profile_of(user))
 
-    @put("/profile", operation_id="UpdateProfile",
-         dependencies={"user": Provide(provide_user), **documented_body(ProfileIn)})
+    @put(
+        "/profile",
+        operation_id="UpdateProfile",
+        dependencies={"user": Provide(provide_user), **documented_body(ProfileIn)},
+    )
     async def update_profile(self, request: Request, user: CurrentUser) -> ProfileOut:
         """Replace your personal info (age, sex, height, weight with units, experience, goal, schedule...)."""
         body = await _json(request)
         if isinstance(body, dict) and "personal_info" in body and len(body) > 1:  # no mass assignment
-            raise InvalidInput("Send only personal_info.", errors=[
-                {"field": str(k)[:64], "message": "This field is not allowed.", "code": "extra_forbidden"}
-                for k in body if k != "personal_info"])
+            raise InvalidInput(
+                "Send only personal_info.",
+                errors=[
+                    {"field": str(k)[:64], "message": "This field is not allowed.", "code": "extra_forbidden"}
+                    for k in body
+                    if k != "personal_info"
+                ],
+            )
         raw = body.get("personal_info", body) if isinstance(body, dict) else body
         info = parse_personal_info(raw)
         profile = await profile_of(user)

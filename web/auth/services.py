@@ -49,7 +49,9 @@ async def register(creds: Credentials) -> User:
             await UserProfile(id=uuid.uuid4(), user=user.id, created_at=now(), updated_at=now()).save()
     except Exception as exc:
         if is_unique_violation(exc):
-            raise Conflict("An account with this email already exists. Log in instead.", code="email_taken") from None
+            raise Conflict(
+                "An account with this email already exists. Log in instead.", code="email_taken"
+            ) from None
         raise
     return user
 
@@ -89,7 +91,9 @@ async def _external_user(sub: str) -> User:
     user = await User.objects().where(User.external_sub == sub).first()
     if user is not None:
         return user
-    user = User(id=uuid.uuid4(), email=f"{uuid.uuid4().hex}@external.invalid", external_sub=sub, created_at=now())
+    user = User(
+        id=uuid.uuid4(), email=f"{uuid.uuid4().hex}@external.invalid", external_sub=sub, created_at=now()
+    )
     try:
         async with write_transaction():
             await user.save()
@@ -104,7 +108,13 @@ async def _external_user(sub: str) -> User:
 async def profile_of(user: User) -> UserProfile:
     profile = await UserProfile.objects().where(UserProfile.user == user.id).output(load_json=True).first()
     if profile is None:  # accounts always get one at registration; this heals older rows
-        profile = UserProfile(id=uuid.uuid4(), user=user.id, personal_info={}, onboarding_draft={},
-                              created_at=now(), updated_at=now())
+        profile = UserProfile(
+            id=uuid.uuid4(),
+            user=user.id,
+            personal_info={},
+            onboarding_draft={},
+            created_at=now(),
+            updated_at=now(),
+        )
         await profile.save()
     return profile

@@ -28,7 +28,11 @@ class Claims:
 class TokenService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, timeout=5) if settings.jwt_jwks_url else None
+        self._jwks = (
+            jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, timeout=5)
+            if settings.jwt_jwks_url
+            else None
+        )
 
     @property
     def issuer(self) -> str:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from web.coach.base import Coach, Generated, PlaybookNotes, TrainingBrief, Usage
 from web.db import is_unique_violation
+from web.plans import rules
 from web.plans.schemas import PlannedWeek, PlanOutline
 from web.tables import CoachCache
 
@@ -38,8 +39,14 @@ class CachingCoach:
 
     async def week(self, brief, outline, number, previous) -> Generated[PlannedWeek]:
         return await self._cached(
-            "week", PlannedWeek, lambda: self.inner.week(brief, outline, number, previous), brief, outline, number,
+            "week",
+            PlannedWeek,
+            lambda: self.inner.week(brief, outline, number, previous),
+            brief,
+            outline,
+            number,
             previous,
+            keep=lambda week: not rules.check_week(brief, week),
         )
 
     async def repair_week(self, brief, outline, week, violations) -> Generated[PlannedWeek]:
@@ -48,20 +55,31 @@ class CachingCoach:
     async def playbook(self, brief: TrainingBrief) -> Generated[PlaybookNotes]:
         return await self._cached("playbook", PlaybookNotes, lambda: self.inner.playbook(brief), brief)
 
-    async def _cached(self, kind: str, model: type[M], call: Callable[[], Awaitable[Generated[M]]], *parts) -> Generated[M]:
+    async def _cached(
+        self, kind: str, model: type[M], call: Callable[[], Awaitable[Generated[M]]], *parts, keep=None
+    ) -> Generated[M]:
         key = cache_key(self.model, kind, *parts)
         since = dt.datetime.now(dt.UTC) - self.ttl
-        row = await CoachCache.select(CoachCache.value).where(
-            (CoachCache.key == key) & (CoachCache.created_at > since)
-        ).output(load_json=True).first()
+        row = (
+            await CoachCache.select(CoachCache.value)
+            .where((CoachCache.key == key) & (CoachCache.created_at > since))
+            .output(load_json=True)
+            .first()
+        )
         if row is not None:
             log.info("coach cache hit", extra={"kind": kind})
             return Generated(model.model_validate(row["value"]), Usage())
         result = await call()
+        if keep is not None and not keep(result.value):
+            return result  # a week that breaks the rules is repaired, never served to the next person
         try:
             await CoachCache.delete().where(CoachCache.key == key)
-            await CoachCache(key=key, kind=kind, value=result.value.model_dump(mode="json"),
-                             created_at=dt.datetime.now(dt.UTC)).save()
+            await CoachCache(
+                key=key,
+                kind=kind,
+                value=result.value.model_dump(mode="json"),
+                created_at=dt.datetime.now(dt.UTC),
+            ).save()
         except Exception as exc:  # a cache that cannot write must never cost the answer
             if not is_unique_violation(exc):
                 log.warning("coach cache write failed", extra={"error_type": type(exc).__name__})

@@ -40,7 +40,9 @@ def idempotency_key(request: Request) -> str | None:
         raise InvalidInput(
             "The Idempotency-Key header must be 1-255 printable characters without spaces, e.g. a UUID.",
             code="invalid_idempotency_key",
-            errors=[{"field": "Idempotency-Key", "message": "1-255 printable characters.", "code": "invalid"}],
+            errors=[
+                {"field": "Idempotency-Key", "message": "1-255 printable characters.", "code": "invalid"}
+            ],
         )
     return key
 
@@ -71,10 +73,19 @@ class GenerationController(Controller):
     path = "/api/v1"
     tags = ["generation"]
 
-    @post("/plans/generate", operation_id="GeneratePlan", status_code=HTTP_202_ACCEPTED,
-          responses={200: ResponseSpec(GenerationOut, generate_examples=False,
-                                       description="The plan exists, or finished within Prefer: wait")},
-          dependencies=documented_body(GenerateRequest))
+    @post(
+        "/plans/generate",
+        operation_id="GeneratePlan",
+        status_code=HTTP_202_ACCEPTED,
+        responses={
+            200: ResponseSpec(
+                GenerationOut,
+                generate_examples=False,
+                description="The plan exists, or finished within Prefer: wait",
+            )
+        },
+        dependencies=documented_body(GenerateRequest),
+    )
     async def create_generation(self, request: Request) -> Response[GenerationOut]:
         """Start generating a plan (202 with the job), or return the complete plan that exists (200)."""
         services = request.app.state.services
@@ -84,19 +95,28 @@ class GenerationController(Controller):
         except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
             body = None
             user = await _authenticate_generate(request, None)
-            raise InvalidInput("The body is not valid JSON.", errors=[
-                {"field": "body", "message": "Send a JSON object.", "code": "json"}]) from None
+            raise InvalidInput(
+                "The body is not valid JSON.",
+                errors=[{"field": "body", "message": "Send a JSON object.", "code": "json"}],
+            ) from None
         user = await _authenticate_generate(request, body)
         key = idempotency_key(request)
         generate = parse_generate_request(body, max_free_text=services.settings.max_free_text_chars)
         submission = await submit_generation(
-            user, generate, idempotency_key=key, settings=services.settings, notifier=services.notifier,
-            limits=services.limits, request_id=request.state.get("request_id"),
+            user,
+            generate,
+            idempotency_key=key,
+            settings=services.settings,
+            notifier=services.notifier,
+            limits=services.limits,
+            request_id=request.state.get("request_id"),
         )
         if submission.created and services.runner is not None:
             services.runner.wake()
         if submission.plan is not None:
-            out = GenerationOut(status="succeeded", job=None, plan=plan_out(submission.plan, submission.plan.id))
+            out = GenerationOut(
+                status="succeeded", job=None, plan=plan_out(submission.plan, submission.plan.id)
+            )
             return Response(out, status_code=HTTP_200_OK)
         job = submission.job
         wait = prefer_wait(request)
@@ -108,21 +128,32 @@ class GenerationController(Controller):
             plan = await Plan.objects().where(Plan.job == job.id).output(load_json=True).first()
             out = GenerationOut(status=job.status, job=await job_view(job), plan=plan_out(plan, plan.id))
             return Response(out, status_code=HTTP_200_OK, headers=headers)
-        return Response(GenerationOut(status=job.status, job=await job_view(job), plan=None),
-                        status_code=HTTP_202_ACCEPTED, headers=headers)
+        return Response(
+            GenerationOut(status=job.status, job=await job_view(job), plan=None),
+            status_code=HTTP_202_ACCEPTED,
+            headers=headers,
+        )
 
     @get("/generations", operation_id="ListGenerations", dependencies={"user": Provide(provide_user)})
     async def list_generations(self, user: CurrentUser) -> list[JobOut]:
         """Your past and current generation attempts, newest first."""
         return [await job_view(job) for job in await list_jobs(user)]
 
-    @get("/generations/{job_id:uuid}", operation_id="GetGeneration", dependencies={"user": Provide(provide_user)})
+    @get(
+        "/generations/{job_id:uuid}",
+        operation_id="GetGeneration",
+        dependencies={"user": Provide(provide_user)},
+    )
     async def get_generation(self, user: CurrentUser, job_id: FromPath[UUID]) -> JobOut:
         """Poll one generation: status, stage, percent, error, plan id."""
         return await job_view(await own_job(user, job_id))
 
-    @post("/generations/{job_id:uuid}/cancel", operation_id="CancelGeneration", status_code=HTTP_200_OK,
-          dependencies={"user": Provide(provide_user)})
+    @post(
+        "/generations/{job_id:uuid}/cancel",
+        operation_id="CancelGeneration",
+        status_code=HTTP_200_OK,
+        dependencies={"user": Provide(provide_user)},
+    )
     async def cancel_generation(self, request: Request, user: CurrentUser, job_id: FromPath[UUID]) -> JobOut:
         """Stop a queued or running generation. Finished ones are returned unchanged."""
         services = request.app.state.services
@@ -131,8 +162,12 @@ class GenerationController(Controller):
             services.runner.request_cancel(job.id)
         return await job_view(job)
 
-    @get("/generations/{job_id:uuid}/events", operation_id="StreamGenerationEvents",
-         dependencies={"user": Provide(provide_user)}, include_in_schema=False)
+    @get(
+        "/generations/{job_id:uuid}/events",
+        operation_id="StreamGenerationEvents",
+        dependencies={"user": Provide(provide_user)},
+        include_in_schema=False,
+    )
     async def stream_events(self, request: Request, user: CurrentUser, job_id: FromPath[UUID]) -> ASGIApp:
         """Server-sent events of one generation (documented by hand in the OpenAPI document)."""
         return await event_stream(request, user, job_id)
@@ -150,8 +185,12 @@ async def event_stream(request: Request, user: User, job_id: UUID, render=None) 
     job = await own_job(user, job_id)
     after = last_event_id(request)
     if job.status in TERMINAL_STATUSES:
-        last = await GenerationEvent.select(GenerationEvent.seq).where(GenerationEvent.job == job.id).order_by(
-            GenerationEvent.seq, ascending=False).first()
+        last = (
+            await GenerationEvent.select(GenerationEvent.seq)
+            .where(GenerationEvent.job == job.id)
+            .order_by(GenerationEvent.seq, ascending=False)
+            .first()
+        )
         if last is None or after >= last["seq"]:
             return Response(content=None, status_code=204)
     lease = services.limits.open_stream(user)

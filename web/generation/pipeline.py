@@ -86,7 +86,9 @@ async def run_pipeline(job: GenerationJob, deps: PipelineDeps) -> Outcome:
         if deps.fallback is None or coach is deps.fallback:
             raise GenerationFailed(code, str(exc)) from exc
         log.warning("primary coach failed; using the offline coach", extra={"code": code})
-        await progress.stage("fallback", "Our AI coach is unavailable, so our built-in coach is writing your plan", 12)
+        await progress.stage(
+            "fallback", "Our AI coach is unavailable, so our built-in coach is writing your plan", 12
+        )
         checkpoint = {}
         return await _write_plan(brief, deps.fallback, checkpoint, progress, deps)
 
@@ -95,7 +97,9 @@ def _fallback_label(coach: Coach) -> str:
     return f"{coach.name} (fallback)"
 
 
-async def _write_plan(brief, coach: Coach, checkpoint: dict, progress: Progress, deps: PipelineDeps) -> Outcome:
+async def _write_plan(
+    brief, coach: Coach, checkpoint: dict, progress: Progress, deps: PipelineDeps
+) -> Outcome:
     label = coach.name if coach is deps.coach else _fallback_label(coach)
     usage = Usage()
     n = brief.weeks
@@ -113,12 +117,16 @@ async def _write_plan(brief, coach: Coach, checkpoint: dict, progress: Progress,
     weeks, week_usage = await _write_weeks(brief, outline, coach, checkpoint, progress, deps.week_parallelism)
     usage += week_usage
     await progress.stage("checking", "Checking the plan", 88)
-    content = PlanContent(title=outline.title, summary=outline.summary, weeks=weeks, guidance=_guidance(brief))
+    content = PlanContent(
+        title=outline.title, summary=outline.summary, weeks=weeks, guidance=_guidance(brief)
+    )
     content, repair_usage = await _check_and_repair(brief, outline, content, coach)
     return Outcome(content=content, coach=label, usage=usage + repair_usage)
 
 
-async def _write_weeks(brief, outline, coach, checkpoint, progress, parallelism) -> tuple[list[PlannedWeek], Usage]:
+async def _write_weeks(
+    brief, outline, coach, checkpoint, progress, parallelism
+) -> tuple[list[PlannedWeek], Usage]:
     n = brief.weeks
     done: dict[int, PlannedWeek] = {
         int(k): PlannedWeek.model_validate(v) for k, v in (checkpoint.get("weeks") or {}).items()
@@ -172,9 +180,13 @@ async def _check_and_repair(brief, outline, content: PlanContent, coach: Coach) 
     violations = rules.check_plan(brief, content)
     if not violations:
         return content, Usage()
-    log.info("plan broke training rules; one repair round", extra={"violations": [v.code for v in violations]})
+    log.info(
+        "plan broke training rules; one repair round", extra={"violations": [v.code for v in violations]}
+    )
     if any(v.week is None for v in violations):
-        raise GenerationFailed("plan_invalid", "plan-level violations: " + ",".join(v.code for v in violations))
+        raise GenerationFailed(
+            "plan_invalid", "plan-level violations: " + ",".join(v.code for v in violations)
+        )
     by_week: dict[int, list[str]] = {}
     for v in violations:
         by_week.setdefault(v.week, []).append(v.message)
@@ -199,4 +211,3 @@ def _guidance(brief: TrainingBrief) -> list[str]:
     if brief.weeks >= 6:
         tips.append("Deload weeks are lighter on purpose: they let your body absorb the training.")
     return tips
-

@@ -96,9 +96,12 @@ class Notifier:
 async def append_event(job_id: uuid.UUID, type_: str, data: dict[str, Any], now) -> int:
     """Store the job's next event; ids increase per job. Call inside the transaction that changes the job."""
     for _ in range(5):
-        last = await GenerationEvent.select(GenerationEvent.seq).where(
-            GenerationEvent.job == job_id
-        ).order_by(GenerationEvent.seq, ascending=False).first()
+        last = (
+            await GenerationEvent.select(GenerationEvent.seq)
+            .where(GenerationEvent.job == job_id)
+            .order_by(GenerationEvent.seq, ascending=False)
+            .first()
+        )
         seq = (last["seq"] if last else 0) + 1
         try:
             await GenerationEvent(job=job_id, seq=seq, type=type_, data=data, created_at=now).save()
@@ -110,11 +113,12 @@ async def append_event(job_id: uuid.UUID, type_: str, data: dict[str, Any], now)
 
 
 async def events_after(job_id: uuid.UUID, after: int, limit: int = 200) -> list[dict[str, Any]]:
-    return await GenerationEvent.select(
-        GenerationEvent.seq, GenerationEvent.type, GenerationEvent.data
-    ).where((GenerationEvent.job == job_id) & (GenerationEvent.seq > after)).order_by(
-        GenerationEvent.seq
-    ).limit(limit)
+    return (
+        await GenerationEvent.select(GenerationEvent.seq, GenerationEvent.type, GenerationEvent.data)
+        .where((GenerationEvent.job == job_id) & (GenerationEvent.seq > after))
+        .order_by(GenerationEvent.seq)
+        .limit(limit)
+    )
 
 
 def event_payload(job: GenerationJob, **extra: Any) -> dict[str, Any]:

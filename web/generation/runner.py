@@ -109,21 +109,30 @@ class JobRunner:
 
     async def claim(self) -> uuid.UUID | None:
         # A first plan (someone waiting at the end of onboarding) goes before a regeneration.
-        candidates = await GenerationJob.select(GenerationJob.id).where(
-            GenerationJob.status == "queued"
-        ).order_by(GenerationJob.priority, ascending=False).order_by(GenerationJob.created_at).limit(5)
+        candidates = (
+            await GenerationJob.select(GenerationJob.id)
+            .where(GenerationJob.status == "queued")
+            .order_by(GenerationJob.priority, ascending=False)
+            .order_by(GenerationJob.created_at)
+            .limit(5)
+        )
         for row in candidates:
             at = now()
-            won = await GenerationJob.update(
-                {
-                    GenerationJob.status: "running",
-                    GenerationJob.lease_owner: self.worker_id,
-                    GenerationJob.lease_expires_at: at + dt.timedelta(seconds=self.settings.job_lease_seconds),
-                    GenerationJob.attempts: GenerationJob.attempts + 1,
-                    GenerationJob.started_at: at,
-                    GenerationJob.updated_at: at,
-                }
-            ).where((GenerationJob.id == row["id"]) & (GenerationJob.status == "queued")).returning(GenerationJob.id)
+            won = (
+                await GenerationJob.update(
+                    {
+                        GenerationJob.status: "running",
+                        GenerationJob.lease_owner: self.worker_id,
+                        GenerationJob.lease_expires_at: at
+                        + dt.timedelta(seconds=self.settings.job_lease_seconds),
+                        GenerationJob.attempts: GenerationJob.attempts + 1,
+                        GenerationJob.started_at: at,
+                        GenerationJob.updated_at: at,
+                    }
+                )
+                .where((GenerationJob.id == row["id"]) & (GenerationJob.status == "queued"))
+                .returning(GenerationJob.id)
+            )
             if won:
                 return row["id"]
         return None
@@ -131,19 +140,25 @@ class JobRunner:
     async def reap(self) -> None:
         """Take back jobs whose runner vanished (lease expired) and end jobs past their deadline."""
         at = now()
-        stale = await GenerationJob.objects().where(
-            (GenerationJob.status == "running") & (GenerationJob.lease_expires_at < at)
-        ).output(load_json=True)
+        stale = (
+            await GenerationJob.objects()
+            .where((GenerationJob.status == "running") & (GenerationJob.lease_expires_at < at))
+            .output(load_json=True)
+        )
         for job in stale:
             if job.attempts < self.settings.job_max_attempts and job.deadline_at > at:
                 await self._requeue(job, "Resuming after an interruption")
             else:
                 await self._fail(job, "interrupted", "lease expired", only_if_lease_expired=True)
-        overdue = await GenerationJob.objects().where(
-            (GenerationJob.status == "queued") & (GenerationJob.deadline_at < at)
-        ).output(load_json=True)
+        overdue = (
+            await GenerationJob.objects()
+            .where((GenerationJob.status == "queued") & (GenerationJob.deadline_at < at))
+            .output(load_json=True)
+        )
         for job in overdue:
-            await self._fail(job, "deadline_exceeded", "deadline passed while queued", only_if_status="queued")
+            await self._fail(
+                job, "deadline_exceeded", "deadline passed while queued", only_if_status="queued"
+            )
         await IdempotencyKey.delete().where(IdempotencyKey.expires_at < at)
 
     async def _requeue(self, job: GenerationJob, text: str, *, refund_attempt: bool = False) -> None:
@@ -159,10 +174,15 @@ class JobRunner:
             }
             if refund_attempt:
                 values[GenerationJob.attempts] = GenerationJob.attempts - 1
-            moved = await GenerationJob.update(values).where(
-                (GenerationJob.id == job.id) & (GenerationJob.status == "running")
-                & (GenerationJob.lease_owner == job.lease_owner)
-            ).returning(GenerationJob.id)
+            moved = (
+                await GenerationJob.update(values)
+                .where(
+                    (GenerationJob.id == job.id)
+                    & (GenerationJob.status == "running")
+                    & (GenerationJob.lease_owner == job.lease_owner)
+                )
+                .returning(GenerationJob.id)
+            )
             if moved:
                 job.status, job.stage, job.stage_text = "queued", "queued", text
                 await append_event(job.id, "stage", event_payload(job), at)
@@ -221,7 +241,9 @@ class JobRunner:
         await self._progress_saving(job)
         watch = Stopwatch()
         try:
-            await with_retries(lambda: save_plan(job, outcome.content, outcome.coach, outcome.usage), what="save_plan")
+            await with_retries(
+                lambda: save_plan(job, outcome.content, outcome.coach, outcome.usage), what="save_plan"
+            )
         except Exception as exc:
             log.error("plan save failed; nothing of it was kept", extra={"error_type": type(exc).__name__})
             await self._fail(job, "save_failed", type(exc).__name__)
@@ -275,7 +297,12 @@ class JobRunner:
         await self.deps.notifier.notify(job.id)
 
     async def _fail(
-        self, job: GenerationJob, code: str, detail: str, *, only_if_lease_expired: bool = False,
+        self,
+        job: GenerationJob,
+        code: str,
+        detail: str,
+        *,
+        only_if_lease_expired: bool = False,
         only_if_status: str = "running",
     ) -> None:
         failure = failure_for(code)
@@ -286,21 +313,25 @@ class JobRunner:
         elif only_if_status == "running":
             where &= GenerationJob.lease_owner == self.worker_id
         async with write_transaction():
-            failed = await GenerationJob.update(
-                {
-                    GenerationJob.status: "failed",
-                    GenerationJob.stage: "failed",
-                    GenerationJob.stage_text: "Generation failed",
-                    GenerationJob.error_code: code,
-                    GenerationJob.error_message: failure.message,
-                    GenerationJob.retryable: failure.retryable,
-                    GenerationJob.active_slot: None,
-                    GenerationJob.lease_owner: None,
-                    GenerationJob.lease_expires_at: None,
-                    GenerationJob.finished_at: at,
-                    GenerationJob.updated_at: at,
-                }
-            ).where(where).returning(GenerationJob.id)
+            failed = (
+                await GenerationJob.update(
+                    {
+                        GenerationJob.status: "failed",
+                        GenerationJob.stage: "failed",
+                        GenerationJob.stage_text: "Generation failed",
+                        GenerationJob.error_code: code,
+                        GenerationJob.error_message: failure.message,
+                        GenerationJob.retryable: failure.retryable,
+                        GenerationJob.active_slot: None,
+                        GenerationJob.lease_owner: None,
+                        GenerationJob.lease_expires_at: None,
+                        GenerationJob.finished_at: at,
+                        GenerationJob.updated_at: at,
+                    }
+                )
+                .where(where)
+                .returning(GenerationJob.id)
+            )
             if failed:
                 job.status, job.stage, job.stage_text = "failed", "failed", "Generation failed"
                 error = {"code": code, "message": failure.message, "retryable": failure.retryable}
@@ -316,12 +347,20 @@ class JobRunner:
         while True:
             await asyncio.sleep(interval)
             try:
-                rows = await GenerationJob.update(
-                    {GenerationJob.lease_expires_at: now() + dt.timedelta(seconds=self.settings.job_lease_seconds)}
-                ).where(
-                    (GenerationJob.id == job_id) & (GenerationJob.lease_owner == self.worker_id)
-                    & (GenerationJob.status == "running")
-                ).returning(GenerationJob.cancel_requested)
+                rows = (
+                    await GenerationJob.update(
+                        {
+                            GenerationJob.lease_expires_at: now()
+                            + dt.timedelta(seconds=self.settings.job_lease_seconds)
+                        }
+                    )
+                    .where(
+                        (GenerationJob.id == job_id)
+                        & (GenerationJob.lease_owner == self.worker_id)
+                        & (GenerationJob.status == "running")
+                    )
+                    .returning(GenerationJob.cancel_requested)
+                )
             except Exception:
                 log.warning("heartbeat failed; will try again", exc_info=True)
                 continue
@@ -340,7 +379,8 @@ class JobRunner:
         if not self.settings.playbook_enabled or self.playbook_coach is None:
             return
         task = asyncio.create_task(
-            run_playbook(job, self.playbook_coach, self.settings, self.deps.metrics), name=f"playbook-{job.id}"
+            run_playbook(job, self.playbook_coach, self.settings, self.deps.metrics),
+            name=f"playbook-{job.id}",
         )
         self._side_tasks.add(task)
         task.add_done_callback(self._side_tasks.discard)

@@ -110,6 +110,11 @@ def plan_out(plan: Plan, active_id: Any) -> PlanOut:
 
 def plan_summary(plan: Plan, active_id: Any) -> PlanSummary:
     return PlanSummary(
-        id=plan.id, version=plan.version, title=plan.title, weeks_count=plan.weeks_count, coach=plan.coach,
-        is_active=plan.id == active_id, created_at=plan.created_at,
+        id=plan.id,
+        version=plan.version,
+        title=plan.title,
+        weeks_count=plan.weeks_count,
+        coach=plan.coach,
+        is_active=plan.id == active_id,
+        created_at=plan.created_at,
     )

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from web.auth.services import now
+from web.coach.base import TrainingBrief
 from web.db import is_unique_violation, with_retries, write_transaction
 from web.errors import Conflict, InvalidInput, NotFound
 from web.generation.progress import TERMINAL_STATUSES, Notifier, append_event, event_payload
-from web.coach.base import TrainingBrief
 from web.onboarding.formatter import build_brief
 from web.onboarding.schemas import GenerateRequest
 from web.playbook.services import match_context, playbook_of
@@ -41,18 +41,23 @@ def request_hash(request: GenerateRequest) -> str:
 
 
 async def own_profile(user: User, profile_id: uuid.UUID) -> UserProfile:
-    profile = await UserProfile.objects().where(
-        (UserProfile.id == profile_id) & (UserProfile.user == user.id)
-    ).first()
+    profile = (
+        await UserProfile.objects()
+        .where((UserProfile.id == profile_id) & (UserProfile.user == user.id))
+        .first()
+    )
     if profile is None:  # someone else's profile looks exactly like a missing one
         raise NotFound("No profile with this id belongs to your account.", code="profile_not_found")
     return profile
 
 
 async def own_job(user: User, job_id: uuid.UUID) -> GenerationJob:
-    job = await GenerationJob.objects().where(
-        (GenerationJob.id == job_id) & (GenerationJob.user == user.id)
-    ).output(load_json=True).first()
+    job = (
+        await GenerationJob.objects()
+        .where((GenerationJob.id == job_id) & (GenerationJob.user == user.id))
+        .output(load_json=True)
+        .first()
+    )
     if job is None:
         raise NotFound("No generation with this id belongs to your account.", code="generation_not_found")
     return job
@@ -95,9 +100,13 @@ async def submit_generation(
         if not is_unique_violation(exc):
             raise
         # Lost a race to a parallel identical request: the database decided, so follow its answer.
-        winner = (idempotency_key and await _replay(user, idempotency_key, digest)) or await _active_job(profile)
+        winner = (idempotency_key and await _replay(user, idempotency_key, digest)) or await _active_job(
+            profile
+        )
         if winner is None:
-            raise Conflict("Another generation just finished for this profile. Fetch your current plan.") from None
+            raise Conflict(
+                "Another generation just finished for this profile. Fetch your current plan."
+            ) from None
         log.info("concurrent submit joined the existing job", extra={"job_id": str(winner.id)})
         return Submission(job=winner, plan=None, created=False, replayed=bool(idempotency_key))
     if outcome.created:
@@ -126,16 +135,24 @@ async def _existing(profile: UserProfile, request: GenerateRequest) -> Submissio
 
 
 async def _replay(user: User, key: str, digest: str) -> GenerationJob | None:
-    row = await IdempotencyKey.objects().where(
-        (IdempotencyKey.user == user.id) & (IdempotencyKey.key == key) & (IdempotencyKey.expires_at > now())
-    ).first()
+    row = (
+        await IdempotencyKey.objects()
+        .where(
+            (IdempotencyKey.user == user.id)
+            & (IdempotencyKey.key == key)
+            & (IdempotencyKey.expires_at > now())
+        )
+        .first()
+    )
     if row is None:
         return None
     if row.request_hash != digest:
         raise InvalidInput(
             "This Idempotency-Key was already used with a different request. Use a new key for a new request.",
             code="idempotency_key_reused",
-            errors=[{"field": "Idempotency-Key", "message": "Already used with another body.", "code": "reused"}],
+            errors=[
+                {"field": "Idempotency-Key", "message": "Already used with another body.", "code": "reused"}
+            ],
         )
     return await get_job(row.job)
 
@@ -157,7 +174,11 @@ async def _insert_key(user: User, key: str, digest: str, job_id: uuid.UUID, sett
         (IdempotencyKey.user == user.id) & (IdempotencyKey.key == key) & (IdempotencyKey.expires_at <= now())
     )
     await IdempotencyKey(
-        user=user.id, key=key, request_hash=digest, job=job_id, created_at=now(),
+        user=user.id,
+        key=key,
+        request_hash=digest,
+        job=job_id,
+        created_at=now(),
         expires_at=now() + dt.timedelta(hours=settings.idempotency_ttl_hours),
     ).save()
 
@@ -173,9 +194,12 @@ async def _complete_active_plan(profile: UserProfile) -> Plan | None:
 
 
 async def _active_job(profile: UserProfile) -> GenerationJob | None:
-    return await GenerationJob.objects().where(
-        GenerationJob.active_slot == str(profile.id)
-    ).output(load_json=True).first()
+    return (
+        await GenerationJob.objects()
+        .where(GenerationJob.active_slot == str(profile.id))
+        .output(load_json=True)
+        .first()
+    )
 
 
 async def _brief(user: User, request: GenerateRequest, settings: Any) -> TrainingBrief:
@@ -185,7 +209,9 @@ async def _brief(user: User, request: GenerateRequest, settings: Any) -> Trainin
     # Earlier playbook notes that bear on this brief go to the coach beside the person's own words,
     # inside the same data block (never as instructions).
     notes = match_context((await playbook_of(user))["entries"], brief)
-    return brief.model_copy(update={"free_text": [*brief.free_text, *(f"Earlier coaching note: {n}" for n in notes)]})
+    return brief.model_copy(
+        update={"free_text": [*brief.free_text, *(f"Earlier coaching note: {n}" for n in notes)]}
+    )
 
 
 async def _create_job(user, profile, request, digest, key, settings, request_id) -> Submission:
@@ -214,7 +240,10 @@ async def _create_job(user, profile, request, digest, key, settings, request_id)
         # Writing the profile row first takes its lock (PostgreSQL) or the write lock (SQLite), which the
         # plan's save also needs: the checks below cannot miss a job that finished a moment ago.
         await UserProfile.update(
-            {UserProfile.personal_info: request.personal_info.model_dump(mode="json"), UserProfile.updated_at: created}
+            {
+                UserProfile.personal_info: request.personal_info.model_dump(mode="json"),
+                UserProfile.updated_at: created,
+            }
         ).where(UserProfile.id == profile.id)
         existing = await _existing(profile, request)
         if existing is not None:
@@ -233,9 +262,13 @@ async def record_analytics(name: str, user_id, job_id, properties: dict[str, Any
 
 
 async def list_jobs(user: User, limit: int = 50) -> list[GenerationJob]:
-    return await GenerationJob.objects().where(GenerationJob.user == user.id).order_by(
-        GenerationJob.created_at, ascending=False
-    ).limit(limit).output(load_json=True)
+    return (
+        await GenerationJob.objects()
+        .where(GenerationJob.user == user.id)
+        .order_by(GenerationJob.created_at, ascending=False)
+        .limit(limit)
+        .output(load_json=True)
+    )
 
 
 async def cancel_job(user: User, job_id: uuid.UUID, notifier: Notifier) -> GenerationJob:
@@ -244,23 +277,29 @@ async def cancel_job(user: User, job_id: uuid.UUID, notifier: Notifier) -> Gener
         return job
     async with write_transaction():
         # A queued job is cancelled at once; a running one is asked to stop and its runner finishes it.
-        cancelled = await GenerationJob.update(
-            {
-                GenerationJob.status: "cancelled",
-                GenerationJob.stage: "cancelled",
-                GenerationJob.stage_text: "Cancelled",
-                GenerationJob.active_slot: None,
-                GenerationJob.finished_at: now(),
-                GenerationJob.updated_at: now(),
-                GenerationJob.error_code: "cancelled",
-                GenerationJob.error_message: "You cancelled this generation.",
-            }
-        ).where((GenerationJob.id == job.id) & (GenerationJob.status == "queued")).returning(GenerationJob.id)
+        cancelled = (
+            await GenerationJob.update(
+                {
+                    GenerationJob.status: "cancelled",
+                    GenerationJob.stage: "cancelled",
+                    GenerationJob.stage_text: "Cancelled",
+                    GenerationJob.active_slot: None,
+                    GenerationJob.finished_at: now(),
+                    GenerationJob.updated_at: now(),
+                    GenerationJob.error_code: "cancelled",
+                    GenerationJob.error_message: "You cancelled this generation.",
+                }
+            )
+            .where((GenerationJob.id == job.id) & (GenerationJob.status == "queued"))
+            .returning(GenerationJob.id)
+        )
         if cancelled:
             job = await own_job(user, job_id)
             await append_event(job.id, "cancelled", event_payload(job), now())
         else:
-            await GenerationJob.update({GenerationJob.cancel_requested: True}).where(GenerationJob.id == job.id)
+            await GenerationJob.update({GenerationJob.cancel_requested: True}).where(
+                GenerationJob.id == job.id
+            )
     await notifier.notify(job.id)
     log.info("cancel requested", extra={"job_id": str(job.id), "was_queued": bool(cancelled)})
     return await own_job(user, job_id)

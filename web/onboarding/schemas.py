@@ -92,7 +92,9 @@ class GenerateRequest(_Strict):
     initial_questions: list[QuestionRef | str] = Field(min_length=1, max_length=50)
     initial_responses: dict[str, Answer] = Field(min_length=1, max_length=50)
     regenerate: bool = Field(default=False, description="Make a new plan version even if one exists")
-    jwt_token: str | None = Field(default=None, description="Legacy: the access token, when no header is sent")
+    jwt_token: str | None = Field(
+        default=None, description="Legacy: the access token, when no header is sent"
+    )
 
     @property
     def question_ids(self) -> list[str]:

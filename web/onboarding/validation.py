@@ -25,7 +25,12 @@ def _path(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("str", "QuestionRef", "function-after[_plausible(), Height]", "function-after[_plausible(), Weight]"):
+        elif part in (
+            "str",
+            "QuestionRef",
+            "function-after[_plausible(), Height]",
+            "function-after[_plausible(), Weight]",
+        ):
             continue  # union/validator branch names are noise to a person
         else:
             out += ("." if out else "") + str(part)
@@ -35,7 +40,7 @@ def _path(loc: tuple) -> str:
 def field_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     seen: dict[str, dict[str, str]] = {}
     for err in exc.errors(include_url=False, include_input=False):
-        field = _path((prefix,) + tuple(err["loc"]) if prefix else tuple(err["loc"]))
+        field = _path((prefix, *err["loc"]) if prefix else tuple(err["loc"]))
         message = _MESSAGES.get(err["type"]) or err["msg"].removeprefix("Value error, ")
         if not message.endswith("."):
             message += "."
@@ -52,9 +57,17 @@ def parse_personal_info(raw: Any) -> PersonalInfo:
 
 def parse_generate_request(raw: Any, *, max_free_text: int) -> GenerateRequest:
     if not isinstance(raw, dict):
-        raise InvalidInput("The body must be a JSON object.", errors=[{"field": "body", "message":
-                           "Send a JSON object with user_profile_id, personal_info, initial_questions and "
-                           "initial_responses.", "code": "type"}])
+        raise InvalidInput(
+            "The body must be a JSON object.",
+            errors=[
+                {
+                    "field": "body",
+                    "message": "Send a JSON object with user_profile_id, personal_info, initial_questions and "
+                    "initial_responses.",
+                    "code": "type",
+                }
+            ],
+        )
     try:
         request = GenerateRequest.model_validate(raw)
     except ValidationError as exc:
@@ -71,7 +84,9 @@ def check_answers(question_ids: list[str], responses: dict[str, Answer], *, max_
     errors: list[dict[str, str]] = []
     for i, qid in enumerate(question_ids):
         if qid not in QUESTIONS_BY_ID:
-            errors.append(_err(f"initial_questions[{i}]", f"Unknown question id '{qid[:64]}'.", "unknown_question"))
+            errors.append(
+                _err(f"initial_questions[{i}]", f"Unknown question id '{qid[:64]}'.", "unknown_question")
+            )
     if len(set(question_ids)) != len(question_ids):
         errors.append(_err("initial_questions", "Each question may be listed once.", "duplicate_question"))
     asked = set(question_ids)
@@ -79,12 +94,16 @@ def check_answers(question_ids: list[str], responses: dict[str, Answer], *, max_
         if qid not in QUESTIONS_BY_ID:
             errors.append(_err(f"initial_responses.{qid[:64]}", "Unknown question id.", "unknown_question"))
         elif qid not in asked:
-            errors.append(_err(f"initial_responses.{qid}", "This question is not in initial_questions.", "not_asked"))
+            errors.append(
+                _err(f"initial_responses.{qid}", "This question is not in initial_questions.", "not_asked")
+            )
     for question in QUESTIONS:
         answer = responses.get(question.id)
         if _is_blank(answer):
             if question.required:
-                errors.append(_err(f"initial_responses.{question.id}", "This question needs an answer.", "missing"))
+                errors.append(
+                    _err(f"initial_responses.{question.id}", "This question needs an answer.", "missing")
+                )
             continue
         message = answer_error(question, answer, max_free_text=max_free_text)
         if message:
@@ -100,7 +119,11 @@ def answer_error(question: Question, answer: Answer, *, max_free_text: int) -> s
                 return "Enter a number."
             if question.type == QuestionType.scale and not float(answer).is_integer():
                 return "Pick a whole number on the scale."
-            if question.min is not None and question.max is not None and not question.min <= answer <= question.max:
+            if (
+                question.min is not None
+                and question.max is not None
+                and not question.min <= answer <= question.max
+            ):
                 return f"Enter a number from {question.min:g} to {question.max:g}."
         case QuestionType.single_choice:
             if answer not in {o.value for o in question.options}:
@@ -121,8 +144,10 @@ def answer_error(question: Question, answer: Answer, *, max_free_text: int) -> s
 
 
 def _is_blank(answer: Answer) -> bool:
-    return answer is None or (isinstance(answer, str | list) and len(answer) == 0) or (
-        isinstance(answer, str) and not answer.strip()
+    return (
+        answer is None
+        or (isinstance(answer, str | list) and len(answer) == 0)
+        or (isinstance(answer, str) and not answer.strip())
     )
 
 

@@ -80,15 +80,23 @@ async def current_plan(user: User) -> Plan:
 
 
 async def own_plan(user: User, plan_id: uuid.UUID) -> Plan:
-    plan = await Plan.objects().where((Plan.id == plan_id) & (Plan.user == user.id)).output(load_json=True).first()
+    plan = (
+        await Plan.objects()
+        .where((Plan.id == plan_id) & (Plan.user == user.id))
+        .output(load_json=True)
+        .first()
+    )
     if plan is None:
         raise NotFound("No plan with this id belongs to your account.", code="plan_not_found")
     return plan
 
 
 async def list_plans(user: User) -> tuple[list[Plan], uuid.UUID | None]:
-    plans = await Plan.objects().where(Plan.user == user.id).order_by(Plan.version, ascending=False).output(
-        load_json=True
+    plans = (
+        await Plan.objects()
+        .where(Plan.user == user.id)
+        .order_by(Plan.version, ascending=False)
+        .output(load_json=True)
     )
     profile = await UserProfile.objects().where(UserProfile.user == user.id).first()
     return plans, profile.active_plan_id if profile else None

@@ -10,7 +10,6 @@ from pydantic import BaseModel
 
 from web.auth.guards import CurrentUser, provide_user
 from web.playbook.services import playbook_of
-from web.tables import User
 
 
 class PlaybookEntryOut(BaseModel):
@@ -26,7 +25,12 @@ class PlaybookOut(BaseModel):
     entries: list[PlaybookEntryOut]
 
 
-@get("/api/v1/playbook", operation_id="GetPlaybook", tags=["playbook"], dependencies={"user": Provide(provide_user)})
+@get(
+    "/api/v1/playbook",
+    operation_id="GetPlaybook",
+    tags=["playbook"],
+    dependencies={"user": Provide(provide_user)},
+)
 async def get_playbook(user: CurrentUser) -> PlaybookOut:
     """Coaching notes about you, built in the background with each generation, and that task's status."""
     return PlaybookOut.model_validate(await playbook_of(user))

@@ -57,14 +57,19 @@ async def _store(run: PlaybookRun, notes: list[PlaybookNote]) -> None:
     at = now()
     async with write_transaction():
         for note in notes:
-            await PlaybookEntry(user=run.user, run=run.id, category=note.category.value, text=note.text,
-                                created_at=at).save()
+            await PlaybookEntry(
+                user=run.user, run=run.id, category=note.category.value, text=note.text, created_at=at
+            ).save()
 
 
 async def _finish_interrupted(job: GenerationJob) -> None:
     try:
         await PlaybookRun.update(
-            {PlaybookRun.status: "failed", PlaybookRun.error_code: "interrupted", PlaybookRun.finished_at: now()}
+            {
+                PlaybookRun.status: "failed",
+                PlaybookRun.error_code: "interrupted",
+                PlaybookRun.finished_at: now(),
+            }
         ).where((PlaybookRun.job == job.id) & (PlaybookRun.status == "running"))
     except Exception:
         log.warning("playbook status could not be saved", exc_info=True)
@@ -73,8 +78,12 @@ async def _finish_interrupted(job: GenerationJob) -> None:
 async def _finish(run: PlaybookRun, status: str, code: str | None, seconds: float) -> None:
     try:
         await PlaybookRun.update(
-            {PlaybookRun.status: status, PlaybookRun.error_code: code, PlaybookRun.duration_seconds: seconds,
-             PlaybookRun.finished_at: now()}
+            {
+                PlaybookRun.status: status,
+                PlaybookRun.error_code: code,
+                PlaybookRun.duration_seconds: seconds,
+                PlaybookRun.finished_at: now(),
+            }
         ).where(PlaybookRun.id == run.id)
     except Exception:
         log.warning("playbook status could not be saved", exc_info=True)
@@ -82,22 +91,32 @@ async def _finish(run: PlaybookRun, status: str, code: str | None, seconds: floa
 
 async def playbook_of(user: User) -> dict[str, Any]:
     """The person's notes from their latest successful run, and the status of the latest run."""
-    latest = await PlaybookRun.objects().where(PlaybookRun.user == user.id).order_by(
-        PlaybookRun.created_at, ascending=False
-    ).first()
-    done = await PlaybookRun.objects().where(
-        (PlaybookRun.user == user.id) & (PlaybookRun.status == "succeeded")
-    ).order_by(PlaybookRun.created_at, ascending=False).first()
+    latest = (
+        await PlaybookRun.objects()
+        .where(PlaybookRun.user == user.id)
+        .order_by(PlaybookRun.created_at, ascending=False)
+        .first()
+    )
+    done = (
+        await PlaybookRun.objects()
+        .where((PlaybookRun.user == user.id) & (PlaybookRun.status == "succeeded"))
+        .order_by(PlaybookRun.created_at, ascending=False)
+        .first()
+    )
     entries = []
     if done is not None:
-        entries = await PlaybookEntry.select(PlaybookEntry.category, PlaybookEntry.text, PlaybookEntry.created_at).where(
-            PlaybookEntry.run == done.id
-        ).order_by(PlaybookEntry.id)
+        entries = (
+            await PlaybookEntry.select(PlaybookEntry.category, PlaybookEntry.text, PlaybookEntry.created_at)
+            .where(PlaybookEntry.run == done.id)
+            .order_by(PlaybookEntry.id)
+        )
     return {
         "status": latest.status if latest else "none",
         "error_code": latest.error_code if latest else None,
         "updated_at": (latest.finished_at or latest.created_at) if latest else None,
-        "entries": [{"category": e["category"], "text": e["text"], "created_at": e["created_at"]} for e in entries],
+        "entries": [
+            {"category": e["category"], "text": e["text"], "created_at": e["created_at"]} for e in entries
+        ],
     }
 
 
@@ -106,7 +125,12 @@ def match_context(entries: list[dict[str, Any]], brief: TrainingBrief, limit: in
 
     A small lexical match: notes sharing words with the person's goal, activities, injuries and
     equipment rank first; limits always count, because they keep people safe."""
-    keywords = {brief.goal.value, *map(str, brief.activities), *map(str, brief.injuries), *map(str, brief.equipment)}
+    keywords = {
+        brief.goal.value,
+        *map(str, brief.activities),
+        *map(str, brief.injuries),
+        *map(str, brief.equipment),
+    }
     keywords = {k.replace("_", " ") for k in keywords}
 
     def score(entry: dict[str, Any]) -> int:

@@ -28,12 +28,16 @@ async def test_stream_order_weeks_and_terminal_close(start_server, fake_openai):
     kinds = [e.event for e in events]
     assert kinds[0] == "queued" and kinds[-1] == "done"
     texts = [e.json["stage_text"] for e in events]
-    assert "Reading your answers" in texts and "Planning your 6 weeks" in texts and "Checking the plan" in texts
+    assert (
+        "Reading your answers" in texts and "Planning your 6 weeks" in texts and "Checking the plan" in texts
+    )
     assert any(t.startswith("Writing week ") and t.endswith(" of 6") for t in texts)
     weeks = [e.json["week"]["number"] for e in events if e.event == "week"]
     assert sorted(weeks) == [1, 2, 3, 4, 5, 6]
     first_week = kinds.index("week")
-    assert first_week < kinds.index("done") and "checking" not in [e.json["stage"] for e in events[:first_week]]
+    assert first_week < kinds.index("done") and "checking" not in [
+        e.json["stage"] for e in events[:first_week]
+    ]
     percents = [e.json["percent"] for e in events]
     assert percents == sorted(percents) and percents[-1] == 100
     assert events[-1].json["plan_id"]
@@ -43,21 +47,31 @@ async def test_replay_after_last_event_id_then_live(client):
     acct = await account(client)
     job = await _start(client, acct)
     _, first = await read_events(client, job["events_url"], acct.headers, stop_after=2)
-    status, rest = await read_events(client, job["events_url"], {**acct.headers, "Last-Event-ID": first[-1].id})
+    status, rest = await read_events(
+        client, job["events_url"], {**acct.headers, "Last-Event-ID": first[-1].id}
+    )
     assert status == 200
     assert int(rest[0].id) == int(first[-1].id) + 1
     assert rest[-1].event == "done"
     # After the end: a client that saw the terminal event gets 204; one that did not gets it replayed.
-    status, none = await read_events(client, job["events_url"], {**acct.headers, "Last-Event-ID": rest[-1].id})
+    status, none = await read_events(
+        client, job["events_url"], {**acct.headers, "Last-Event-ID": rest[-1].id}
+    )
     assert status == 204 and none == []
-    status, again = await read_events(client, job["events_url"], {**acct.headers, "Last-Event-ID": rest[-2].id})
+    status, again = await read_events(
+        client, job["events_url"], {**acct.headers, "Last-Event-ID": rest[-2].id}
+    )
     assert status == 200 and [e.event for e in again] == ["done"]
 
 
 async def test_keep_alive_comments(start_server, fake_openai):
     fake_openai.script({"name": "hang", "seconds": 1.5, "match": "outline"})
-    server = await start_server(openai_api_key="k", openai_base_url=fake_openai.base_url, sse_ping_seconds=0.3,
-                                openai_timeout_seconds=10)
+    server = await start_server(
+        openai_api_key="k",
+        openai_base_url=fake_openai.base_url,
+        sse_ping_seconds=0.3,
+        openai_timeout_seconds=10,
+    )
     async with server.client() as client:
         acct = await account(client)
         job = await _start(client, acct)
@@ -69,7 +83,9 @@ async def test_keep_alive_comments(start_server, fake_openai):
 
 async def test_failed_stream_ends_with_the_error(start_server, fake_openai):
     fake_openai.script({"name": "refusal", "times": 5})
-    server = await start_server(openai_api_key="k", openai_base_url=fake_openai.base_url, llm_fallback_enabled=False)
+    server = await start_server(
+        openai_api_key="k", openai_base_url=fake_openai.base_url, llm_fallback_enabled=False
+    )
     async with server.client() as client:
         acct = await account(client)
         job = await _start(client, acct)
@@ -90,7 +106,9 @@ async def test_another_users_stream_is_404(client):
 
 async def test_cancel_a_running_job(start_server, fake_openai):
     fake_openai.script({"name": "hang", "seconds": 20, "match": "outline"})
-    server = await start_server(openai_api_key="k", openai_base_url=fake_openai.base_url, openai_timeout_seconds=30)
+    server = await start_server(
+        openai_api_key="k", openai_base_url=fake_openai.base_url, openai_timeout_seconds=30
+    )
     async with server.client() as client:
         acct = await account(client)
         job = await _start(client, acct)
@@ -105,6 +123,7 @@ async def test_cancel_a_running_job(start_server, fake_openai):
         _, events = await read_events(client, job["events_url"], {**acct.headers, "Last-Event-ID": "1"})
         assert events[-1].event == "cancelled"
         # the slot is free again: a new request starts a new job
-        again = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
-                                  headers=acct.headers)
+        again = await client.post(
+            "/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers
+        )
         assert again.status_code == 202 and again.json()["job"]["id"] != job["id"]

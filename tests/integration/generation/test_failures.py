@@ -12,14 +12,21 @@ from web.tables import AnalyticsEvent, GenerationJob, Plan, PlaybookRun, UserPro
 async def _generate(server, fake=None):
     async with server.client() as client:
         acct = await account(client)
-        r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers)
+        r = await client.post(
+            "/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers
+        )
         assert r.status_code == 202, r.text
         return await wait_for_job(client, acct, r.json()["job"]["id"], timeout=60), acct
 
 
 def _llm(fake, **kw):
-    return {"openai_api_key": "k", "openai_base_url": fake.base_url, "openai_timeout_seconds": 2,
-            "openai_max_retries": 1, **kw}
+    return {
+        "openai_api_key": "k",
+        "openai_base_url": fake.base_url,
+        "openai_timeout_seconds": 2,
+        "openai_max_retries": 1,
+        **kw,
+    }
 
 
 FAILURE_MODES = [
@@ -33,9 +40,12 @@ FAILURE_MODES = [
 ]
 
 
-@pytest.mark.parametrize(("behaviour", "code", "retryable"), FAILURE_MODES, ids=[m[1] + "-" + m[0]["name"]
-                                                                                 for m in FAILURE_MODES])
-async def test_llm_failure_without_fallback_fails_clearly(start_server, fake_openai, behaviour, code, retryable):
+@pytest.mark.parametrize(
+    ("behaviour", "code", "retryable"), FAILURE_MODES, ids=[m[1] + "-" + m[0]["name"] for m in FAILURE_MODES]
+)
+async def test_llm_failure_without_fallback_fails_clearly(
+    start_server, fake_openai, behaviour, code, retryable
+):
     fake_openai.script({**behaviour, "match": "outline"})
     server = await start_server(**_llm(fake_openai, llm_fallback_enabled=False))
     job, _ = await _generate(server)
@@ -51,8 +61,9 @@ async def test_llm_failure_without_fallback_fails_clearly(start_server, fake_ope
 
 
 @pytest.mark.parametrize(("behaviour", "code", "retryable"), FAILURE_MODES[:3], ids=["429", "500", "hang"])
-async def test_llm_failure_with_fallback_uses_the_offline_coach(start_server, fake_openai, behaviour, code,
-                                                                retryable):
+async def test_llm_failure_with_fallback_uses_the_offline_coach(
+    start_server, fake_openai, behaviour, code, retryable
+):
     fake_openai.script({**behaviour, "match": "outline"})
     server = await start_server(**_llm(fake_openai))
     job, _ = await _generate(server)
@@ -95,8 +106,10 @@ async def test_rules_violation_is_repaired_in_one_round(start_server, fake_opena
 
 
 async def test_unrepairable_plan_falls_back_or_fails(start_server, fake_openai):
-    fake_openai.script({"name": "invalid_plan", "match": "week", "times": 50},
-                        {"name": "invalid_plan", "match": "repair", "times": 50})
+    fake_openai.script(
+        {"name": "invalid_plan", "match": "week", "times": 50},
+        {"name": "invalid_plan", "match": "repair", "times": 50},
+    )
     server = await start_server(**_llm(fake_openai, llm_fallback_enabled=False))
     job, _ = await _generate(server)
     assert job["status"] == "failed" and job["error"]["code"] == "plan_invalid"
@@ -106,13 +119,19 @@ async def test_unrepairable_plan_falls_back_or_fails(start_server, fake_openai):
 async def _install_save_fault():
     """A real database failure inside the save transaction: the analytics insert is refused by a trigger."""
     if IS_POSTGRES:
-        await Plan.raw("CREATE OR REPLACE FUNCTION fail_save() RETURNS trigger AS $$ BEGIN "
-                       "RAISE EXCEPTION 'disk full'; END; $$ LANGUAGE plpgsql")
-        await Plan.raw("CREATE TRIGGER fail_save BEFORE INSERT ON analytics_event FOR EACH ROW "
-                       "WHEN (NEW.name = 'plan_generation_succeeded') EXECUTE FUNCTION fail_save()")
+        await Plan.raw(
+            "CREATE OR REPLACE FUNCTION fail_save() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'disk full'; END; $$ LANGUAGE plpgsql"
+        )
+        await Plan.raw(
+            "CREATE TRIGGER fail_save BEFORE INSERT ON analytics_event FOR EACH ROW "
+            "WHEN (NEW.name = 'plan_generation_succeeded') EXECUTE FUNCTION fail_save()"
+        )
     else:
-        await Plan.raw("CREATE TRIGGER fail_save BEFORE INSERT ON analytics_event "
-                       "WHEN NEW.name = 'plan_generation_succeeded' BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        await Plan.raw(
+            "CREATE TRIGGER fail_save BEFORE INSERT ON analytics_event "
+            "WHEN NEW.name = 'plan_generation_succeeded' BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
 
 
 async def _remove_save_fault():
@@ -123,7 +142,9 @@ async def test_database_failure_during_save_leaves_nothing_and_is_retryable(serv
     await _install_save_fault()
     async with server.client() as client:
         acct = await account(client)
-        r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers)
+        r = await client.post(
+            "/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers
+        )
         job = await wait_for_job(client, acct, r.json()["job"]["id"])
         assert job["status"] == "failed"
         assert job["error"]["code"] == "save_failed" and job["error"]["retryable"] is True
@@ -132,8 +153,11 @@ async def test_database_failure_during_save_leaves_nothing_and_is_retryable(serv
         assert profile.active_plan_id is None
         assert await AnalyticsEvent.count().where(AnalyticsEvent.name == "plan_generation_succeeded") == 0
         await _remove_save_fault()
-        again = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
-                                  headers={**acct.headers, "Prefer": "wait=20"})
+        again = await client.post(
+            "/api/v1/plans/generate",
+            json=generate_body(acct.profile_id),
+            headers={**acct.headers, "Prefer": "wait=20"},
+        )
         assert again.status_code == 200 and again.json()["plan"]["version"] == 1
 
 
@@ -172,8 +196,11 @@ async def test_playbook_hang_is_cut_by_its_timeout(start_server, fake_openai):
 
 async def test_playbook_entries_from_the_offline_coach(client):
     acct = await account(client)
-    await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
-                      headers={**acct.headers, "Prefer": "wait=20"})
+    await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id),
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
     import asyncio
 
     for _ in range(100):
@@ -187,8 +214,14 @@ async def test_playbook_entries_from_the_offline_coach(client):
 
 async def test_generation_deadline(start_server, fake_openai):
     fake_openai.script({"name": "hang", "seconds": 30, "match": "outline"})
-    server = await start_server(**_llm(fake_openai, openai_timeout_seconds=30, generation_deadline_seconds=1.5,
-                                       llm_fallback_enabled=False))
+    server = await start_server(
+        **_llm(
+            fake_openai,
+            openai_timeout_seconds=30,
+            generation_deadline_seconds=1.5,
+            llm_fallback_enabled=False,
+        )
+    )
     job, _ = await _generate(server)
     assert job["status"] == "failed" and job["error"]["code"] == "deadline_exceeded"
     assert job["error"]["retryable"] is True
@@ -196,12 +229,15 @@ async def test_generation_deadline(start_server, fake_openai):
 
 @pytest.mark.parametrize("enabled", [True, False])
 async def test_playbook_context_matching_feeds_earlier_notes_to_the_coach(start_server, fake_openai, enabled):
-    server = await start_server(**_llm(fake_openai, playbook_context_matching_enabled=enabled,
-                                       llm_cache_ttl_hours=0))
+    server = await start_server(
+        **_llm(fake_openai, playbook_context_matching_enabled=enabled, llm_cache_ttl_hours=0)
+    )
     async with server.client() as client:
         acct = await account(client)
         body = generate_body(acct.profile_id)
-        first = await client.post("/api/v1/plans/generate", json=body, headers={**acct.headers, "Prefer": "wait=20"})
+        first = await client.post(
+            "/api/v1/plans/generate", json=body, headers={**acct.headers, "Prefer": "wait=20"}
+        )
         assert first.status_code == 200
         import asyncio
 
@@ -210,8 +246,11 @@ async def test_playbook_context_matching_feeds_earlier_notes_to_the_coach(start_
                 break
             await asyncio.sleep(0.05)
         fake_openai.reset()
-        again = await client.post("/api/v1/plans/generate", json={**body, "regenerate": True},
-                                  headers={**acct.headers, "Prefer": "wait=20"})
+        again = await client.post(
+            "/api/v1/plans/generate",
+            json={**body, "regenerate": True},
+            headers={**acct.headers, "Prefer": "wait=20"},
+        )
         assert again.status_code == 200
     outline = next(c for c in fake_openai.calls if c["kind"] == "outline")
     user_message = outline["messages"][-1]["content"]
@@ -224,17 +263,26 @@ async def test_an_identical_brief_is_answered_from_the_cache(start_server, fake_
     async with server.client() as client:
         acct = await account(client)
         body = generate_body(acct.profile_id)
-        first = await client.post("/api/v1/plans/generate", json=body, headers={**acct.headers, "Prefer": "wait=20"})
+        first = await client.post(
+            "/api/v1/plans/generate", json=body, headers={**acct.headers, "Prefer": "wait=20"}
+        )
         calls = len(fake_openai.calls)
-        again = await client.post("/api/v1/plans/generate", json={**body, "regenerate": True},
-                                  headers={**acct.headers, "Prefer": "wait=20"})
+        again = await client.post(
+            "/api/v1/plans/generate",
+            json={**body, "regenerate": True},
+            headers={**acct.headers, "Prefer": "wait=20"},
+        )
         assert first.status_code == again.status_code == 200
         assert again.json()["plan"]["version"] == 2
         assert again.json()["plan"]["content"] == first.json()["plan"]["content"]
         week_or_outline = [c for c in fake_openai.calls[calls:] if c["kind"] in ("outline", "week")]
         assert week_or_outline == []
-        job = (await client.get(again.json()["plan"]["job_id"] and f"/api/v1/generations/{again.json()['plan']['job_id']}",
-                                headers=acct.headers)).json()
+        job = (
+            await client.get(
+                again.json()["plan"]["job_id"] and f"/api/v1/generations/{again.json()['plan']['job_id']}",
+                headers=acct.headers,
+            )
+        ).json()
         assert job["tokens"] == {"prompt": 0, "completion": 0}
 
 
@@ -243,12 +291,22 @@ async def test_first_plans_run_before_regenerations(start_server, fake_openai):
     server = await start_server(**_llm(fake_openai, generation_concurrency=1, openai_timeout_seconds=10))
     async with server.client() as client:
         first, later_regen, later_initial = [await account(client) for _ in range(3)]
-        busy = await client.post("/api/v1/plans/generate", json=generate_body(first.profile_id), headers=first.headers)
-        regen = await client.post("/api/v1/plans/generate", json=generate_body(later_regen.profile_id, regenerate=True),
-                                  headers=later_regen.headers)
-        initial = await client.post("/api/v1/plans/generate", json=generate_body(later_initial.profile_id),
-                                    headers=later_initial.headers)
-        jobs = [await wait_for_job(client, a, r.json()["job"]["id"]) for a, r in
-                ((first, busy), (later_regen, regen), (later_initial, initial))]
+        busy = await client.post(
+            "/api/v1/plans/generate", json=generate_body(first.profile_id), headers=first.headers
+        )
+        regen = await client.post(
+            "/api/v1/plans/generate",
+            json=generate_body(later_regen.profile_id, regenerate=True),
+            headers=later_regen.headers,
+        )
+        initial = await client.post(
+            "/api/v1/plans/generate",
+            json=generate_body(later_initial.profile_id),
+            headers=later_initial.headers,
+        )
+        jobs = [
+            await wait_for_job(client, a, r.json()["job"]["id"])
+            for a, r in ((first, busy), (later_regen, regen), (later_initial, initial))
+        ]
     assert all(j["status"] == "succeeded" for j in jobs)
     assert jobs[2]["started_at"] < jobs[1]["started_at"]

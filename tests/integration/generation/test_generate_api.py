@@ -30,11 +30,14 @@ async def test_offline_coach_end_to_end(client):
 
 
 async def test_openai_coach_end_to_end(start_server, fake_openai):
-    server = await start_server(openai_api_key="test-key", openai_base_url=fake_openai.base_url,
-                                openai_timeout_seconds=5)
+    server = await start_server(
+        openai_api_key="test-key", openai_base_url=fake_openai.base_url, openai_timeout_seconds=5
+    )
     async with server.client() as client:
         acct = await account(client)
-        r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers)
+        r = await client.post(
+            "/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers
+        )
         assert r.status_code == 202
         done = await wait_for_job(client, acct, r.json()["job"]["id"])
     assert done["status"] == "succeeded", done
@@ -46,8 +49,11 @@ async def test_openai_coach_end_to_end(start_server, fake_openai):
 
 async def test_prefer_wait_returns_the_finished_plan(client):
     acct = await account(client)
-    r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
-                          headers={**acct.headers, "Prefer": "wait=20"})
+    r = await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id),
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
     assert r.status_code == 200, r.text
     assert r.headers["preference-applied"] == "wait=20"
     body = r.json()
@@ -56,10 +62,15 @@ async def test_prefer_wait_returns_the_finished_plan(client):
 
 async def test_existing_complete_plan_is_returned_not_regenerated(client):
     acct = await account(client)
-    first = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
-                              headers={**acct.headers, "Prefer": "wait=20"})
+    first = await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id),
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
     assert first.status_code == 200
-    again = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers)
+    again = await client.post(
+        "/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers
+    )
     assert again.status_code == 200
     assert again.json()["plan"]["id"] == first.json()["plan"]["id"]
     assert await GenerationJob.count() == 1
@@ -67,10 +78,16 @@ async def test_existing_complete_plan_is_returned_not_regenerated(client):
 
 async def test_regenerate_makes_a_new_version(client):
     acct = await account(client)
-    await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
-                      headers={**acct.headers, "Prefer": "wait=20"})
-    r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id, regenerate=True),
-                          headers={**acct.headers, "Prefer": "wait=20"})
+    await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id),
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
+    r = await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id, regenerate=True),
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
     assert r.status_code == 200 and r.json()["plan"]["version"] == 2
     versions = (await client.get("/api/v1/plans", headers=acct.headers)).json()
     assert [v["version"] for v in versions] == [2, 1]
@@ -79,28 +96,42 @@ async def test_regenerate_makes_a_new_version(client):
 
 async def test_incomplete_existing_plan_is_generated_again(client):
     acct = await account(client)
-    first = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
-                              headers={**acct.headers, "Prefer": "wait=20"})
+    first = await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id),
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
     plan_id = uuid.UUID(first.json()["plan"]["id"])
     # A plan row left incomplete (e.g. imported from the old service, which saved in parts).
     await Plan.update({Plan.is_complete: False}).where(Plan.id == plan_id)
-    r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id),
-                          headers={**acct.headers, "Prefer": "wait=20"})
+    r = await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id),
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
     assert r.status_code == 200
     assert r.json()["plan"]["id"] != str(plan_id) and r.json()["plan"]["version"] == 2
 
 
 async def test_failed_job_is_not_returned_as_done(start_server, fake_openai):
-    server = await start_server(openai_api_key="k", openai_base_url=fake_openai.base_url, openai_max_retries=0,
-                                llm_fallback_enabled=False)
+    server = await start_server(
+        openai_api_key="k",
+        openai_base_url=fake_openai.base_url,
+        openai_max_retries=0,
+        llm_fallback_enabled=False,
+    )
     fake_openai.script({"name": "server_error", "times": 10})
     async with server.client() as client:
         acct = await account(client)
-        r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers)
+        r = await client.post(
+            "/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers
+        )
         failed = await wait_for_job(client, acct, r.json()["job"]["id"])
         assert failed["status"] == "failed" and failed["error"]["retryable"]
         fake_openai.reset()
-        again = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers)
+        again = await client.post(
+            "/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers
+        )
         assert again.status_code == 202 and again.json()["job"]["id"] != failed["id"]
         done = await wait_for_job(client, acct, again.json()["job"]["id"])
         assert done["status"] == "succeeded"
@@ -111,10 +142,12 @@ async def test_twenty_concurrent_identical_requests_make_one_job(start_server, f
     async with server.client() as client:
         acct = await account(client)
         body = generate_body(acct.profile_id)
-        results = await asyncio.gather(*[
-            client.post("/api/v1/plans/generate", json=body, headers=acct.headers) for _ in range(20)
-        ])
-        assert {r.status_code for r in results} <= {200, 202}, [r.text for r in results if r.status_code >= 300]
+        results = await asyncio.gather(
+            *[client.post("/api/v1/plans/generate", json=body, headers=acct.headers) for _ in range(20)]
+        )
+        assert {r.status_code for r in results} <= {200, 202}, [
+            r.text for r in results if r.status_code >= 300
+        ]
         job_ids = {r.json()["job"]["id"] for r in results if r.json()["job"]}
         assert len(job_ids) == 1
         await wait_for_job(client, acct, job_ids.pop())
@@ -141,10 +174,16 @@ async def test_idempotency_key_replay_and_reuse(client):
 
 async def test_idempotency_key_is_scoped_per_user(client):
     alice, bob = await account(client), await account(client)
-    a = await client.post("/api/v1/plans/generate", json=generate_body(alice.profile_id),
-                          headers={**alice.headers, "Idempotency-Key": "shared"})
-    b = await client.post("/api/v1/plans/generate", json=generate_body(bob.profile_id),
-                          headers={**bob.headers, "Idempotency-Key": "shared"})
+    a = await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(alice.profile_id),
+        headers={**alice.headers, "Idempotency-Key": "shared"},
+    )
+    b = await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(bob.profile_id),
+        headers={**bob.headers, "Idempotency-Key": "shared"},
+    )
     assert a.status_code == b.status_code == 202
     assert a.json()["job"]["id"] != b.json()["job"]["id"]
 
@@ -170,7 +209,13 @@ async def test_legacy_jwt_token_in_body(client):
 async def test_personal_info_is_saved_to_the_profile(client):
     acct = await account(client)
     info = personal_info(age=51, goal="endurance")
-    await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id, info=info), headers=acct.headers)
-    profile = await UserProfile.objects().where(UserProfile.id == uuid.UUID(acct.profile_id)).output(
-        load_json=True).first()
+    await client.post(
+        "/api/v1/plans/generate", json=generate_body(acct.profile_id, info=info), headers=acct.headers
+    )
+    profile = (
+        await UserProfile.objects()
+        .where(UserProfile.id == uuid.UUID(acct.profile_id))
+        .output(load_json=True)
+        .first()
+    )
     assert profile.personal_info["age"] == 51 and profile.personal_info["goal"] == "endurance"

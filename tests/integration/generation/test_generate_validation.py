@@ -35,25 +35,34 @@ async def test_each_missing_field(client, field):
     assert _fields(problem)[field] == "This field is required."
 
 
-@pytest.mark.parametrize(("field", "empty"), [
-    ("user_profile_id", ""), ("personal_info", {}), ("initial_questions", []), ("initial_responses", {}),
-])
+@pytest.mark.parametrize(
+    ("field", "empty"),
+    [
+        ("user_profile_id", ""),
+        ("personal_info", {}),
+        ("initial_questions", []),
+        ("initial_responses", {}),
+    ],
+)
 async def test_each_empty_field(client, field, empty):
     acct = await account(client)
     problem = await _refused(client, acct, {**generate_body(acct.profile_id), field: empty})
     assert any(f == field or f.startswith(field + ".") for f in _fields(problem)), problem
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("age", 7, "greater than or equal to 13"),
-    ("days_per_week", 7, "less than or equal to 6"),
-    ("available_days", ["mon"], "Choose at least 3 available days"),
-    ("equipment", ["spaceship"], "Input should be"),
-    ("height", {"value": 20, "unit": "cm"}, "Height must be between"),
-    ("weight", {"value": 1000, "unit": "lb"}, "Weight must be between"),
-    ("minutes_per_session", "long", "valid integer"),
-    ("notes", "x" * 1001, "at most 1000 characters"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("age", 7, "greater than or equal to 13"),
+        ("days_per_week", 7, "less than or equal to 6"),
+        ("available_days", ["mon"], "Choose at least 3 available days"),
+        ("equipment", ["spaceship"], "Input should be"),
+        ("height", {"value": 20, "unit": "cm"}, "Height must be between"),
+        ("weight", {"value": 1000, "unit": "lb"}, "Weight must be between"),
+        ("minutes_per_session", "long", "valid integer"),
+        ("notes", "x" * 1001, "at most 1000 characters"),
+    ],
+)
 async def test_invalid_personal_info(client, key, value, message):
     acct = await account(client)
     problem = await _refused(client, acct, generate_body(acct.profile_id, info=personal_info(**{key: value})))
@@ -61,16 +70,19 @@ async def test_invalid_personal_info(client, key, value, message):
     assert message in messages, problem
 
 
-@pytest.mark.parametrize(("answers", "field", "message"), [
-    (responses(plan_weeks=40), "initial_responses.plan_weeks", "from 4 to 16"),
-    (responses(plan_weeks="six"), "initial_responses.plan_weeks", "Enter a number"),
-    (responses(motivation=9), "initial_responses.motivation", "from 1 to 5"),
-    (responses(motivation=2.5), "initial_responses.motivation", "whole number"),
-    (responses(activities=["skydiving"]), "initial_responses.activities", "listed options"),
-    (responses(activities=[]), "initial_responses.activities", "needs an answer"),
-    (responses(goal_details="y" * 1001), "initial_responses.goal_details", "under 1000"),
-    (responses(plan_weeks=...), "initial_responses.plan_weeks", "needs an answer"),
-])
+@pytest.mark.parametrize(
+    ("answers", "field", "message"),
+    [
+        (responses(plan_weeks=40), "initial_responses.plan_weeks", "from 4 to 16"),
+        (responses(plan_weeks="six"), "initial_responses.plan_weeks", "Enter a number"),
+        (responses(motivation=9), "initial_responses.motivation", "from 1 to 5"),
+        (responses(motivation=2.5), "initial_responses.motivation", "whole number"),
+        (responses(activities=["skydiving"]), "initial_responses.activities", "listed options"),
+        (responses(activities=[]), "initial_responses.activities", "needs an answer"),
+        (responses(goal_details="y" * 1001), "initial_responses.goal_details", "under 1000"),
+        (responses(plan_weeks=...), "initial_responses.plan_weeks", "needs an answer"),
+    ],
+)
 async def test_answers_of_the_wrong_type_or_range(client, answers, field, message):
     acct = await account(client)
     problem = await _refused(client, acct, generate_body(acct.profile_id, answers=answers))
@@ -118,6 +130,7 @@ async def test_too_many_questions(client):
 @pytest.mark.parametrize("key", ["", "x" * 256, "has space", "tab\tchar"])
 async def test_bad_idempotency_keys(client, key):
     acct = await account(client)
-    problem = await _refused(client, acct, generate_body(acct.profile_id),
-                             headers={**acct.headers, "Idempotency-Key": key})
+    problem = await _refused(
+        client, acct, generate_body(acct.profile_id), headers={**acct.headers, "Idempotency-Key": key}
+    )
     assert problem["code"] == "invalid_idempotency_key"

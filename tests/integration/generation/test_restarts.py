@@ -27,8 +27,14 @@ def _poll(url: str, headers: dict, job_id: str, timeout: float = 40) -> dict:
 
 
 def _env(fake, **extra):
-    return {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": fake.base_url, "JOB_LEASE_SECONDS": "1",
-            "OPENAI_TIMEOUT_SECONDS": "30", "RATE_LIMIT_AUTH_PER_MINUTE": "1000", **extra}
+    return {
+        "OPENAI_API_KEY": "k",
+        "OPENAI_BASE_URL": fake.base_url,
+        "JOB_LEASE_SECONDS": "1",
+        "OPENAI_TIMEOUT_SECONDS": "30",
+        "RATE_LIMIT_AUTH_PER_MINUTE": "1000",
+        **extra,
+    }
 
 
 def _wait_running(url, headers, job_id):
@@ -62,8 +68,9 @@ def test_sigkill_with_attempts_used_up_fails_retryable(server_process, fake_open
     env = _env(fake_openai, JOB_MAX_ATTEMPTS="1")
     first = server_process(**env).start()
     headers, profile_id = _account(first.url)
-    job_id = httpx.post(f"{first.url}/api/v1/plans/generate", json=generate_body(profile_id),
-                        headers=headers).json()["job"]["id"]
+    job_id = httpx.post(
+        f"{first.url}/api/v1/plans/generate", json=generate_body(profile_id), headers=headers
+    ).json()["job"]["id"]
     _wait_running(first.url, headers, job_id)
     first.kill()
     second = server_process(**{**env, "PORT": str(first.port)}).start()
@@ -76,8 +83,9 @@ def test_sigterm_hands_back_running_jobs_and_the_next_server_finishes_them(serve
     fake_openai.script({"name": "hang", "seconds": 30, "match": "outline", "times": 1})
     first = server_process(**_env(fake_openai)).start()
     headers, profile_id = _account(first.url)
-    job_id = httpx.post(f"{first.url}/api/v1/plans/generate", json=generate_body(profile_id),
-                        headers=headers).json()["job"]["id"]
+    job_id = httpx.post(
+        f"{first.url}/api/v1/plans/generate", json=generate_body(profile_id), headers=headers
+    ).json()["job"]["id"]
     _wait_running(first.url, headers, job_id)
     started = time.monotonic()
     first.terminate(timeout=30)  # uvicorn re-raises SIGTERM after its graceful shutdown: exit code -15

@@ -6,8 +6,11 @@ from tests.factories import account, generate_body, personal_info
 
 
 async def _plan(client, acct, **extra):
-    r = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id, **extra),
-                          headers={**acct.headers, "Prefer": "wait=20"})
+    r = await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id, **extra),
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
     assert r.status_code == 200, r.text
     return r.json()["plan"]
 
@@ -26,7 +29,9 @@ async def test_versions_and_rollback(client):
     one = (await client.get(f"/api/v1/plans/{v2['id']}", headers=acct.headers)).json()
     assert one["version"] == 2 and one["is_active"] is False and one["content"]["weeks"]
     # A generate request without `regenerate` now returns the active (rolled back) version.
-    again = await client.post("/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers)
+    again = await client.post(
+        "/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers
+    )
     assert again.status_code == 200 and again.json()["plan"]["id"] == v1["id"]
 
 
@@ -44,8 +49,9 @@ async def test_profile_get_and_put(client):
     info = personal_info(height={"value": 66, "unit": "in"}, weight={"value": 150, "unit": "lb"})
     r = await client.put("/api/v1/profile", json={"personal_info": info}, headers=acct.headers)
     assert r.status_code == 200 and r.json()["personal_info"]["height"] == {"value": 66.0, "unit": "in"}
-    bad = await client.put("/api/v1/profile", json={"personal_info": {**info, "age": 200, "role": "admin"}},
-                           headers=acct.headers)
+    bad = await client.put(
+        "/api/v1/profile", json={"personal_info": {**info, "age": 200, "role": "admin"}}, headers=acct.headers
+    )
     assert bad.status_code == 422
     fields = {e["field"] for e in bad.json()["errors"]}
     assert fields == {"age", "role"}
@@ -72,16 +78,39 @@ async def test_history_lists_attempts(client):
 
 async def test_openapi_document_names_every_operation(client):
     doc = (await client.get("/api/schema/openapi.json")).json()
-    ops = {op["operationId"] for path in doc["paths"].values() for op in path.values() if isinstance(op, dict)}
-    assert {"Register", "CreateToken", "GetProfile", "UpdateProfile", "ListOnboardingQuestions", "GeneratePlan",
-            "GetGeneration", "ListGenerations", "CancelGeneration", "GetCurrentPlan", "ListPlans", "GetPlan",
-            "ActivatePlan", "GetPlaybook"} <= ops
+    ops = {
+        op["operationId"] for path in doc["paths"].values() for op in path.values() if isinstance(op, dict)
+    }
+    assert {
+        "Register",
+        "CreateToken",
+        "GetProfile",
+        "UpdateProfile",
+        "ListOnboardingQuestions",
+        "GeneratePlan",
+        "GetGeneration",
+        "ListGenerations",
+        "CancelGeneration",
+        "GetCurrentPlan",
+        "ListPlans",
+        "GetPlan",
+        "ActivatePlan",
+        "GetPlaybook",
+    } <= ops
 
 
 async def test_openapi_documents_request_bodies_read_by_hand(client):
     doc = (await client.get("/api/schema/openapi.json")).json()
-    body = doc["paths"]["/api/v1/plans/generate"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    body = doc["paths"]["/api/v1/plans/generate"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]
     schema = doc["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
-    assert {"user_profile_id", "personal_info", "initial_questions", "initial_responses"} <= set(schema["required"])
-    for path, method in (("/api/v1/auth/register", "post"), ("/api/v1/auth/token", "post"), ("/api/v1/profile", "put")):
+    assert {"user_profile_id", "personal_info", "initial_questions", "initial_responses"} <= set(
+        schema["required"]
+    )
+    for path, method in (
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/token", "post"),
+        ("/api/v1/profile", "put"),
+    ):
         assert doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
