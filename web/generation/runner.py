@@ -21,7 +21,7 @@ from web.db import with_retries, write_transaction
 from web.generation.failures import failure_for
 from web.generation.pipeline import GenerationFailed, PipelineDeps, run_pipeline
 from web.generation.progress import append_event, event_payload
-from web.generation.services import get_job, record_analytics
+from web.generation.services import cancelled_values, get_job, record_analytics
 from web.observability import Stopwatch, job_id_var
 from web.plans.services import save_plan
 from web.playbook.services import run_playbook
@@ -277,20 +277,7 @@ class JobRunner:
     async def _finish_cancelled(self, job: GenerationJob) -> None:
         at = now()
         async with write_transaction():
-            await GenerationJob.update(
-                {
-                    GenerationJob.status: "cancelled",
-                    GenerationJob.stage: "cancelled",
-                    GenerationJob.stage_text: "Cancelled",
-                    GenerationJob.active_slot: None,
-                    GenerationJob.lease_owner: None,
-                    GenerationJob.lease_expires_at: None,
-                    GenerationJob.finished_at: at,
-                    GenerationJob.updated_at: at,
-                    GenerationJob.error_code: "cancelled",
-                    GenerationJob.error_message: "You cancelled this generation.",
-                }
-            ).where(GenerationJob.id == job.id)
+            await GenerationJob.update(cancelled_values(at)).where(GenerationJob.id == job.id)
             job.status, job.stage, job.stage_text = "cancelled", "cancelled", "Cancelled"
             await append_event(job.id, "cancelled", event_payload(job), at)
         log.info("job cancelled")

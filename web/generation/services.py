@@ -261,6 +261,22 @@ async def record_analytics(name: str, user_id, job_id, properties: dict[str, Any
     await AnalyticsEvent(name=name, user=user_id, job=job_id, properties=properties, created_at=at).save()
 
 
+def cancelled_values(at) -> dict[Any, Any]:
+    """The row of a cancelled job: terminal, its profile's slot free, its lease released."""
+    return {
+        GenerationJob.status: "cancelled",
+        GenerationJob.stage: "cancelled",
+        GenerationJob.stage_text: "Cancelled",
+        GenerationJob.active_slot: None,
+        GenerationJob.lease_owner: None,
+        GenerationJob.lease_expires_at: None,
+        GenerationJob.finished_at: at,
+        GenerationJob.updated_at: at,
+        GenerationJob.error_code: "cancelled",
+        GenerationJob.error_message: "You cancelled this generation.",
+    }
+
+
 async def list_jobs(user: User, limit: int = 50) -> list[GenerationJob]:
     return (
         await GenerationJob.objects()
@@ -278,18 +294,7 @@ async def cancel_job(user: User, job_id: uuid.UUID, notifier: Notifier) -> Gener
     async with write_transaction():
         # A queued job is cancelled at once; a running one is asked to stop and its runner finishes it.
         cancelled = (
-            await GenerationJob.update(
-                {
-                    GenerationJob.status: "cancelled",
-                    GenerationJob.stage: "cancelled",
-                    GenerationJob.stage_text: "Cancelled",
-                    GenerationJob.active_slot: None,
-                    GenerationJob.finished_at: now(),
-                    GenerationJob.updated_at: now(),
-                    GenerationJob.error_code: "cancelled",
-                    GenerationJob.error_message: "You cancelled this generation.",
-                }
-            )
+            await GenerationJob.update(cancelled_values(now()))
             .where((GenerationJob.id == job.id) & (GenerationJob.status == "queued"))
             .returning(GenerationJob.id)
         )
