@@ -19,7 +19,7 @@ from typing import Any
 from web.auth.services import now
 from web.db import with_retries, write_transaction
 from web.generation.failures import failure_for
-from web.generation.pipeline import GenerationFailed, PipelineDeps, run_pipeline
+from web.generation.pipeline import GenerationFailed, PipelineDeps, Progress, run_pipeline
 from web.generation.progress import append_event, event_payload
 from web.generation.services import cancelled_values, get_job, record_analytics
 from web.observability import Stopwatch, job_id_var
@@ -238,7 +238,7 @@ class JobRunner:
             log.exception("generation crashed")
             await self._fail(job, "internal_error", type(exc).__name__)
             return
-        await self._progress_saving(job)
+        await Progress(job, self.deps.notifier).stage("saving", "Saving", 95)
         watch = Stopwatch()
         try:
             await with_retries(
@@ -251,16 +251,6 @@ class JobRunner:
         self.deps.metrics.save_seconds.observe(watch.seconds)
         self.deps.metrics.generations_succeeded.labels(outcome.coach).inc()
         log.info("plan saved", extra={"coach": outcome.coach, "weeks": len(outcome.content.weeks)})
-        await self.deps.notifier.notify(job.id)
-
-    async def _progress_saving(self, job: GenerationJob) -> None:
-        at = now()
-        job.stage, job.stage_text, job.percent = "saving", "Saving", 95
-        async with write_transaction():
-            await GenerationJob.update(
-                {GenerationJob.stage: "saving", GenerationJob.stage_text: "Saving", GenerationJob.percent: 95}
-            ).where(GenerationJob.id == job.id)
-            await append_event(job.id, "stage", event_payload(job), at)
         await self.deps.notifier.notify(job.id)
 
     async def _on_cancelled(self, job: GenerationJob | None) -> None:

@@ -93,7 +93,7 @@ async def test_failed_stream_ends_with_the_error(start_server, fake_openai):
     assert events[-1].event == "failed"
     error = events[-1].json["error"]
     assert error["code"] == "llm_refused" and "try again" in error["message"].lower()
-    assert "Traceback" not in events[-1].data and "refus" not in error["message"].lower()[:0]
+    assert "Traceback" not in events[-1].data
 
 
 async def test_another_users_stream_is_404(client):

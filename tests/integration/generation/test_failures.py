@@ -277,12 +277,8 @@ async def test_an_identical_brief_is_answered_from_the_cache(start_server, fake_
         assert again.json()["plan"]["content"] == first.json()["plan"]["content"]
         week_or_outline = [c for c in fake_openai.calls[calls:] if c["kind"] in ("outline", "week")]
         assert week_or_outline == []
-        job = (
-            await client.get(
-                again.json()["plan"]["job_id"] and f"/api/v1/generations/{again.json()['plan']['job_id']}",
-                headers=acct.headers,
-            )
-        ).json()
+        job_url = f"/api/v1/generations/{again.json()['plan']['job_id']}"
+        job = (await client.get(job_url, headers=acct.headers)).json()
         assert job["tokens"] == {"prompt": 0, "completion": 0}
 
 
