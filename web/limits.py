@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import time
 from collections import defaultdict
 from ipaddress import ip_address
 from typing import Any
 
 from litestar import Request
 
-from web.auth.services import now
+from web import clock
+from web.clock import now
 from web.errors import TooManyRequests, Unavailable
 from web.tables import GenerationJob, User
 
@@ -33,8 +33,8 @@ class WindowCounter:
 
     async def hit(self, key: str, window: int) -> tuple[int, int]:
         """Count one hit; return (hits in this window, seconds until it resets)."""
-        bucket = int(time.time() // window)
-        reset = window - int(time.time() % window)
+        bucket = int(clock.timestamp() // window)
+        reset = window - int(clock.timestamp() % window)
         name = f"trainplan:rl:{key}:{bucket}"
         if self._redis is not None:
             try:

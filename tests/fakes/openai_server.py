@@ -44,7 +44,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from web.coach import prompts
-from web.plans.schemas import PlannedWeek, PlanOutline
+from web.domain.plan import PlannedWeek, PlanOutline
 
 BEHAVIOURS: frozenset[str] = frozenset(
     {
@@ -568,7 +568,7 @@ def _break_rules(kind: str | None, value: dict[str, Any], messages: Iterable[Any
 def _barbell_exercise(brief: Any) -> tuple[str, str]:
     """An exercise that needs a barbell (or other equipment the person lacks) from the catalogue."""
     try:
-        from web.coach import catalogue
+        from web.domain import catalogue
 
         everything = catalogue.all_exercises()
         owned = {str(getattr(e, "value", e)) for e in brief.equipment}

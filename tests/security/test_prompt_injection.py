@@ -12,9 +12,9 @@ import uuid
 from tests.factories import account, generate_body, personal_info, responses, wait_for_job
 from tests.fakes.openai_server import INJECTION
 from web.coach import prompts
-from web.coach.base import TrainingBrief
-from web.plans.rules import check_plan
-from web.plans.schemas import PlanContent
+from web.domain.brief import TrainingBrief
+from web.domain.plan import PlanContent
+from web.domain.rules import check_plan
 from web.tables import GenerationJob, Plan, PlaybookEntry, PlaybookRun
 
 ATTACK = (

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from web.coach.base import Activity, Equipment, Experience, Goal, Injury, TrainingBrief
-from web.coach.catalogue import (
+from web.domain.brief import TrainingBrief
+from web.domain.catalogue import (
     CATALOGUE_PATH,
     MUSCLE_GROUPS,
     CatalogueExercise,
@@ -16,7 +16,8 @@ from web.coach.catalogue import (
     estimate_session_minutes,
     get_exercise,
 )
-from web.plans.schemas import PlannedExercise, PlannedSession, SessionKind, Weekday
+from web.domain.enums import Activity, Equipment, Experience, Goal, Injury, SessionKind, Weekday
+from web.domain.plan import PlannedExercise, PlannedSession
 
 STRENGTH_PATTERNS = (
     "squat",

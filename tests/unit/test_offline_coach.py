@@ -14,21 +14,13 @@ from pathlib import Path
 import pytest
 
 from web.coach import offline_coach
-from web.coach.base import (
-    Activity,
-    Coach,
-    Equipment,
-    Experience,
-    Goal,
-    Injury,
-    PlaybookCategory,
-    TrainingBrief,
-    Usage,
-)
-from web.coach.catalogue import get_exercise, is_allowed
+from web.coach.base import Coach, PlaybookCategory, Usage
 from web.coach.offline_coach import OfflineCoach, build_outline, build_playbook, build_week, build_weeks
-from web.plans.rules import check_plan, total_hard_sets, weekly_running_km
-from web.plans.schemas import PlanContent, PlannedWeek, SessionKind, Weekday
+from web.domain.brief import TrainingBrief
+from web.domain.catalogue import get_exercise, is_allowed
+from web.domain.enums import Activity, Equipment, Experience, Goal, Injury, SessionKind, Weekday
+from web.domain.plan import PlanContent, PlannedWeek
+from web.domain.rules import check_plan, total_hard_sets, weekly_running_km
 
 ROOT = Path(__file__).resolve().parents[2]
 MON, TUE, WED, THU, FRI, SAT, SUN = Weekday

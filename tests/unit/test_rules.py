@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from web.coach.base import Activity, Equipment, Experience, Goal, Injury, TrainingBrief
-from web.plans.rules import (
+from web.domain.brief import TrainingBrief
+from web.domain.enums import Activity, Equipment, Experience, Goal, Injury, SessionKind, Weekday
+from web.domain.plan import PlanContent, PlannedExercise, PlannedSession, PlannedWeek
+from web.domain.rules import (
     Violation,
     check_plan,
     check_week,
@@ -13,7 +15,6 @@ from web.plans.rules import (
     hard_sets_by_group,
     weekly_running_km,
 )
-from web.plans.schemas import PlanContent, PlannedExercise, PlannedSession, PlannedWeek, SessionKind, Weekday
 
 MON, TUE, WED, THU, FRI, SAT, SUN = Weekday
 

@@ -14,7 +14,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from web.auth.guards import CurrentUser, provide_user
-from web.auth.services import Credentials, authenticate, now, profile_of, register
+from web.auth.services import Credentials, authenticate, profile_of, register
+from web.clock import now
 from web.db import write_transaction
 from web.errors import InvalidInput
 from web.onboarding.schemas import PersonalInfo

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 
 from argon2 import PasswordHasher
@@ -11,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from web.auth.tokens import Claims
+from web.clock import now
 from web.db import is_unique_violation, write_transaction
 from web.errors import Conflict, Unauthorized
 from web.tables import User, UserProfile
@@ -34,10 +34,6 @@ class Credentials(BaseModel):
         if not local or "." not in domain or " " in value:
             raise ValueError("Enter a valid email address, like name@example.com.")
         return value
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 async def register(creds: Credentials) -> User:

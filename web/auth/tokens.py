@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 
 import jwt
 
+from web import clock
 from web.errors import Unauthorized
 from web.settings import Settings
 
@@ -39,7 +39,7 @@ class TokenService:
         return self.settings.jwt_issuer or DEFAULT_ISSUER
 
     def issue_access(self, user_id: str, *, ttl: int | None = None) -> str:
-        now = int(time.time())
+        now = int(clock.timestamp())
         claims = {
             "sub": user_id,
             "iat": now,

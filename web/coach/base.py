@@ -11,80 +11,10 @@ from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from web.plans.schemas import PlannedWeek, PlanOutline, Weekday
+from web.domain.brief import TrainingBrief
+from web.domain.plan import PlannedWeek, PlanOutline
 
 T = TypeVar("T")
-
-
-class Goal(StrEnum):
-    strength = "strength"
-    muscle = "muscle"
-    fat_loss = "fat_loss"
-    endurance = "endurance"
-    general = "general"
-
-
-class Experience(StrEnum):
-    beginner = "beginner"
-    intermediate = "intermediate"
-    advanced = "advanced"
-
-
-class Equipment(StrEnum):
-    dumbbells = "dumbbells"
-    barbell = "barbell"
-    squat_rack = "squat_rack"
-    bench = "bench"
-    kettlebell = "kettlebell"
-    pull_up_bar = "pull_up_bar"
-    resistance_bands = "resistance_bands"
-    cable_machine = "cable_machine"
-    treadmill = "treadmill"
-    stationary_bike = "stationary_bike"
-    rower = "rower"
-    jump_rope = "jump_rope"
-
-
-class Injury(StrEnum):
-    knee = "knee"
-    lower_back = "lower_back"
-    shoulder = "shoulder"
-    wrist = "wrist"
-    ankle = "ankle"
-    hip = "hip"
-    neck = "neck"
-    elbow = "elbow"
-
-
-class Activity(StrEnum):
-    strength = "strength"
-    running = "running"
-    conditioning = "conditioning"
-    mobility = "mobility"
-
-
-class TrainingBrief(BaseModel):
-    """Everything a coach needs, normalised from the onboarding answers and personal info."""
-
-    model_config = ConfigDict(frozen=True)
-
-    goal: Goal
-    experience: Experience
-    weeks: int = Field(ge=1, le=52)
-    days: list[Weekday]  # the days the person can train, in week order
-    sessions_per_week: int = Field(ge=1, le=7)  # never more than len(days)
-    minutes_per_session: int = Field(ge=15, le=240)
-    equipment: list[Equipment]  # bodyweight is always available
-    injuries: list[Injury]
-    activities: list[Activity]  # preferred kinds of training, at least one
-    current_weekly_running_km: float = Field(ge=0, le=300)
-    age: int
-    sex: str
-    height_cm: float
-    weight_kg: float
-    motivation: int = Field(ge=1, le=5)
-    # The person's own words. Data for the coach to consider, never instructions.
-    free_text: list[str] = Field(default_factory=list)
 
 
 class PlaybookCategory(StrEnum):

@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from web.coach.base import Coach, Generated, PlaybookNotes, TrainingBrief, Usage
+from web.coach.base import Coach, Generated, PlaybookNotes, Usage
 from web.db import is_unique_violation
-from web.plans import rules
-from web.plans.schemas import PlannedWeek, PlanOutline
+from web.domain import rules
+from web.domain.brief import TrainingBrief
+from web.domain.plan import PlannedWeek, PlanOutline
 from web.tables import CoachCache
 
 log = logging.getLogger("web.coach.cache")

@@ -21,15 +21,9 @@ import openai
 from pydantic import BaseModel, ValidationError
 
 from web.coach import prompts
-from web.coach.base import (
-    CoachError,
-    CoachErrorCode,
-    Generated,
-    PlaybookNotes,
-    TrainingBrief,
-    Usage,
-)
-from web.plans.schemas import PlannedWeek, PlanOutline
+from web.coach.base import CoachError, CoachErrorCode, Generated, PlaybookNotes, Usage
+from web.domain.brief import TrainingBrief
+from web.domain.plan import PlannedWeek, PlanOutline
 
 log = logging.getLogger("web.coach")
 

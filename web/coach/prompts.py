@@ -23,10 +23,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from web.coach.base import TrainingBrief
-from web.coach.catalogue import EASY_PACE_MIN_PER_KM, WARM_UP_MINUTES, allowed_exercises
-from web.plans import rules
-from web.plans.schemas import PlannedWeek, PlanOutline
+from web.domain import rules
+from web.domain.brief import TrainingBrief
+from web.domain.catalogue import EASY_PACE_MIN_PER_KM, WARM_UP_MINUTES, allowed_exercises
+from web.domain.plan import PlannedWeek, PlanOutline
 
 RequestKind = Literal["outline", "week", "repair", "playbook"]
 REQUEST_KINDS: tuple[str, ...] = ("outline", "week", "repair", "playbook")
@@ -112,7 +112,7 @@ def _pct(ratio: float) -> str:
 
 
 def _rules(brief: TrainingBrief) -> str:
-    """The hard rules of web/plans/rules.py in words, with this brief's numbers."""
+    """The hard rules of web/domain/rules.py in words, with this brief's numbers."""
     days = ", ".join(d.value for d in brief.days)
     sessions = rules.expected_sessions(brief)
     minutes = brief.minutes_per_session

@@ -11,13 +11,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from web.auth.services import now
-from web.coach.base import Coach, CoachError, TrainingBrief, Usage
+from web.clock import now
+from web.coach.base import Coach, CoachError, Usage
 from web.db import write_transaction
+from web.domain import rules
+from web.domain.brief import TrainingBrief
+from web.domain.plan import PlanContent, PlannedWeek, PlanOutline
 from web.generation.progress import Notifier, append_event, event_payload
 from web.observability import Metrics
-from web.plans import rules
-from web.plans.schemas import PlanContent, PlannedWeek, PlanOutline
 from web.tables import GenerationJob
 
 log = logging.getLogger("web.generation.pipeline")

@@ -16,7 +16,7 @@ import socket
 import uuid
 from typing import Any
 
-from web.auth.services import now
+from web.clock import now
 from web.db import with_retries, write_transaction
 from web.generation.failures import failure_for
 from web.generation.pipeline import GenerationFailed, PipelineDeps, Progress, run_pipeline

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from web.plans.schemas import PlanContent
+from web.domain.plan import PlanContent
 from web.tables import GenerationJob, Plan
 
 

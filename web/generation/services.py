@@ -10,9 +10,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from web.auth.services import now
-from web.coach.base import TrainingBrief
+from web.clock import now
 from web.db import is_unique_violation, with_retries, write_transaction
+from web.domain.brief import TrainingBrief
 from web.errors import Conflict, InvalidInput, NotFound
 from web.generation.progress import TERMINAL_STATUSES, Notifier, append_event, event_payload
 from web.onboarding.formatter import build_brief

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from web.coach.base import Activity, TrainingBrief
+from web.domain.brief import TrainingBrief
+from web.domain.enums import WEEKDAYS, Activity
 from web.onboarding.questions import QUESTIONS_BY_ID
 from web.onboarding.schemas import Answer, PersonalInfo
-from web.plans.schemas import WEEKDAYS
 
 
 def build_brief(info: PersonalInfo, responses: dict[str, Answer]) -> TrainingBrief:

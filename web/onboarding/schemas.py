@@ -7,8 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from web.coach.base import Equipment, Experience, Goal, Injury
-from web.plans.schemas import Weekday
+from web.domain.enums import Equipment, Experience, Goal, Injury, Weekday
 
 FreeText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from web.auth.services import now
+from web.clock import now
 from web.db import with_retries
 from web.errors import InvalidInput
 from web.onboarding.questions import QUESTIONS, QuestionType

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from web.coach.base import Equipment, Experience, Goal, Injury
+from web.domain.enums import WEEKDAYS, Equipment, Experience, Goal, Injury
 from web.onboarding.questions import QUESTIONS, QuestionType
-from web.plans.schemas import WEEKDAYS
 
 
 @dataclass

@@ -8,11 +8,11 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from web.auth.services import profile_of
+from web.domain.plan import PlanContent
 from web.errors import NotFound
 from web.generation.services import list_jobs
 from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
 from web.pages.generation import active_job
-from web.plans.schemas import PlanContent
 from web.plans.services import activate_plan, current_plan, list_plans, own_plan
 from web.tables import Plan, User
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Max
 
-from web.auth.services import now
+from web.clock import now
 from web.db import write_transaction
+from web.domain.plan import PlanContent
 from web.errors import NotFound
 from web.generation.progress import append_event, event_payload
-from web.plans.schemas import PlanContent
 from web.tables import AnalyticsEvent, GenerationJob, Plan, User, UserProfile
 
 log = logging.getLogger("web.plans")

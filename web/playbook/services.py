@@ -8,9 +8,10 @@ import asyncio
 import logging
 from typing import Any
 
-from web.auth.services import now
-from web.coach.base import CoachError, PlaybookNote, TrainingBrief
+from web.clock import now
+from web.coach.base import CoachError, PlaybookNote
 from web.db import is_unique_violation, write_transaction
+from web.domain.brief import TrainingBrief
 from web.observability import Stopwatch
 from web.tables import GenerationJob, PlaybookEntry, PlaybookRun, User
 

@@ -12,9 +12,10 @@ import pytest
 
 from tests.fakes.openai_server import INJECTION, Behaviour, FakeOpenAI
 from web.coach import prompts
-from web.coach.base import CoachError, CoachErrorCode, PlaybookNotes, TrainingBrief, Usage
+from web.coach.base import CoachError, CoachErrorCode, PlaybookNotes, Usage
 from web.coach.openai_coach import OpenAICoach
-from web.plans.schemas import PlanContent, PlannedWeek, PlanOutline
+from web.domain.brief import TrainingBrief
+from web.domain.plan import PlanContent, PlannedWeek, PlanOutline
 
 BRIEF = TrainingBrief(
     goal="general",
@@ -64,7 +65,7 @@ async def expect_error(awaitable: Any, code: CoachErrorCode, *, retryable: bool)
 
 
 def violations(brief: TrainingBrief, week: PlannedWeek) -> list[Any]:
-    from web.plans.rules import check_week
+    from web.domain.rules import check_week
 
     return check_week(brief, week)
 
@@ -109,7 +110,7 @@ async def test_weeks_follow_the_rules_and_carry_the_previous_week(
 
 
 async def test_a_whole_plan_passes_the_rules(fake_openai: FakeOpenAI, client: openai.AsyncOpenAI) -> None:
-    from web.plans.rules import check_plan
+    from web.domain.rules import check_plan
 
     coach = make_coach(client)
     outline = await coach.outline(BRIEF)

@@ -6,8 +6,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from web.coach.base import Activity, Experience, Goal, TrainingBrief
-from web.coach.catalogue import CatalogueExercise, allowed_exercises
 from web.coach.offline_coach.dosing import (
     _BIG_PATTERNS,
     _ENDURANCE_SPLITS,
@@ -33,7 +31,9 @@ from web.coach.offline_coach.dosing import (
     _dose,
 )
 from web.coach.offline_coach.runs import _floor1
-from web.plans.schemas import WEEKDAYS, SessionKind, Weekday
+from web.domain.brief import TrainingBrief
+from web.domain.catalogue import CatalogueExercise, allowed_exercises
+from web.domain.enums import WEEKDAYS, Activity, Experience, Goal, SessionKind, Weekday
 
 
 @dataclass

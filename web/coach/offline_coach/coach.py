@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from web.coach.base import Generated, PlaybookNotes, TrainingBrief, Usage
+from web.coach.base import Generated, PlaybookNotes, Usage
 from web.coach.offline_coach.playbook import build_playbook
 from web.coach.offline_coach.weeks import build_outline, build_week
-from web.plans.schemas import PlannedWeek, PlanOutline
+from web.domain.brief import TrainingBrief
+from web.domain.plan import PlannedWeek, PlanOutline
 
 
 class OfflineCoach:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from web.coach.base import Equipment, Experience, Goal, TrainingBrief
+from web.domain.brief import TrainingBrief
+from web.domain.enums import Equipment, Experience, Goal
 
 DELOAD_EVERY = 4
 DELOAD_FACTOR = 0.6

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from web.coach.base import TrainingBrief
-from web.coach.catalogue import estimate_session_minutes
 from web.coach.offline_coach.blueprint import _Session
 from web.coach.offline_coach.dosing import (
     ACCESSORY,
@@ -18,8 +16,10 @@ from web.coach.offline_coach.dosing import (
     PEAK,
 )
 from web.coach.offline_coach.sets_reps import _item_sets, _planned, _render_item
-from web.plans.rules import HARD_SETS_JUMP_RATIO, HARD_SETS_JUMP_SLACK, MAX_HARD_SETS_PER_GROUP
-from web.plans.schemas import Weekday
+from web.domain.brief import TrainingBrief
+from web.domain.catalogue import estimate_session_minutes
+from web.domain.enums import Weekday
+from web.domain.rules import HARD_SETS_JUMP_RATIO, HARD_SETS_JUMP_SLACK, MAX_HARD_SETS_PER_GROUP
 
 
 def _peak_minutes(brief: TrainingBrief, session: _Session) -> float:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from web.coach.base import (
-    Activity,
-    Experience,
-    Goal,
-    Injury,
-    PlaybookCategory,
-    PlaybookNote,
-    PlaybookNotes,
-    TrainingBrief,
-)
-from web.coach.catalogue import allowed_exercises
+from web.coach.base import PlaybookCategory, PlaybookNote, PlaybookNotes
 from web.coach.offline_coach.blueprint import _pick_days
 from web.coach.offline_coach.weeks import _GOAL_TITLES
-from web.plans.rules import DAY_NAMES, expected_sessions
+from web.domain.brief import TrainingBrief
+from web.domain.catalogue import allowed_exercises
+from web.domain.enums import Activity, Experience, Goal, Injury
+from web.domain.rules import DAY_NAMES, expected_sessions
 
 _INJURY_LIMITS = {
     Injury.knee: "Knee: no jumping, deep or loaded squats, lunges or running; use partial-range box "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from web.coach.base import Experience, Goal, TrainingBrief
-from web.coach.catalogue import CatalogueExercise, work_seconds
 from web.coach.offline_coach.dosing import _LEVEL, _RUN_TITLES, DELOAD_FACTOR, EASY_PACE
-from web.plans.rules import MAX_RUNNING_INCREASE, running_start_cap_km
-from web.plans.schemas import PlannedExercise
+from web.domain.brief import TrainingBrief
+from web.domain.catalogue import CatalogueExercise, work_seconds
+from web.domain.enums import Experience, Goal
+from web.domain.plan import PlannedExercise
+from web.domain.rules import MAX_RUNNING_INCREASE, running_start_cap_km
 
 if TYPE_CHECKING:  # the blueprint builds run sessions with _floor1, so it imports this module
     from web.coach.offline_coach.blueprint import _Blueprint, _RunSpec

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-from web.coach.base import Experience, Goal, TrainingBrief
-from web.coach.catalogue import estimate_session_minutes
 from web.coach.offline_coach.blueprint import _Item, _Session
 from web.coach.offline_coach.dosing import (
     ACCESSORY,
@@ -19,7 +17,10 @@ from web.coach.offline_coach.dosing import (
     PEAK,
     STEADY,
 )
-from web.plans.schemas import PlannedExercise, PlannedSession, Weekday
+from web.domain.brief import TrainingBrief
+from web.domain.catalogue import estimate_session_minutes
+from web.domain.enums import Experience, Goal, Weekday
+from web.domain.plan import PlannedExercise, PlannedSession
 
 
 def _deloaded(sets: int) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from web.coach.base import Goal, TrainingBrief
 from web.coach.offline_coach.blueprint import _Blueprint, _make_session, _pick_days, _Picker, _split
 from web.coach.offline_coach.dosing import DELOAD, DELOAD_EVERY, PEAK
 from web.coach.offline_coach.fitting import _extras_safe, _fit, _trim_groups
@@ -16,8 +15,10 @@ from web.coach.offline_coach.runs import (
     _week_run_items,
 )
 from web.coach.offline_coach.sets_reps import _planned, _render_item
-from web.plans.rules import DAY_NAMES, DELOAD_MIN_WEEKS, expected_sessions, weekly_running_km
-from web.plans.schemas import PlannedWeek, PlanOutline, WeekOutline
+from web.domain.brief import TrainingBrief
+from web.domain.enums import Goal
+from web.domain.plan import PlannedWeek, PlanOutline, WeekOutline
+from web.domain.rules import DAY_NAMES, DELOAD_MIN_WEEKS, expected_sessions, weekly_running_km
 
 
 def _blueprint(brief: TrainingBrief) -> _Blueprint:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from web.coach.base import Equipment, Experience, Injury, TrainingBrief
-from web.plans.schemas import PlannedExercise, PlannedSession
+from web.domain.brief import TrainingBrief
+from web.domain.enums import Equipment, Experience, Injury
+from web.domain.plan import PlannedExercise, PlannedSession
 
 CATALOGUE_PATH = Path(__file__).with_name("exercises.json")
 

@@ -6,30 +6,9 @@ required (nullable where optional) and described for the model.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class Weekday(StrEnum):
-    mon = "mon"
-    tue = "tue"
-    wed = "wed"
-    thu = "thu"
-    fri = "fri"
-    sat = "sat"
-    sun = "sun"
-
-
-WEEKDAYS: tuple[Weekday, ...] = tuple(Weekday)
-
-
-class SessionKind(StrEnum):
-    strength = "strength"
-    run = "run"
-    conditioning = "conditioning"
-    mobility = "mobility"
-    mixed = "mixed"
+from web.domain.enums import SessionKind, Weekday
 
 
 class _Strict(BaseModel):

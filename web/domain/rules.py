@@ -12,9 +12,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from web.coach.base import TrainingBrief
-from web.coach.catalogue import estimate_session_minutes, get_exercise
-from web.plans.schemas import PlanContent, PlannedExercise, PlannedSession, PlannedWeek, Weekday
+from web.domain.brief import TrainingBrief
+from web.domain.catalogue import estimate_session_minutes, get_exercise
+from web.domain.enums import Weekday
+from web.domain.plan import PlanContent, PlannedExercise, PlannedSession, PlannedWeek
 
 MAX_SESSIONS_PER_WEEK = 6  # one full rest day a week is non-negotiable
 SESSION_TIME_TOLERANCE = 1.15  # the estimate may exceed the person's minutes by this factor
