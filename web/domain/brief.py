@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from web.domain.enums import Activity, Equipment, Experience, Goal, Injury, Weekday
+
+
+class Focus(StrEnum):
+    """A concrete wish read from the person's words; the coaches give it exercises."""
+
+    floor_transfer = "floor_transfer"  # "get up from the floor"
+    carrying = "carrying"  # "carry my grandson", shopping, luggage
+    stairs = "stairs"
+    balance = "balance"
+    posture = "posture"
+    pull_up = "pull_up"
+    push_up = "push_up"
+    grip = "grip"
+
+
+class TargetEvent(BaseModel):
+    """A race or event named in the person's words."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["race", "event"]
+    label: str = Field(max_length=80)  # "half marathon", "10 km race", "wedding", "hike"
+    distance_km: float | None = Field(default=None, ge=0, le=250)
+    date: dt.date | None = None
+    week: int | None = Field(default=None, ge=1, le=52)  # the plan week it falls in, when known
 
 
 class TrainingBrief(BaseModel):
@@ -29,3 +58,18 @@ class TrainingBrief(BaseModel):
     motivation: int = Field(ge=1, le=5)
     # The person's own words. Data for the coach to consider, never instructions.
     free_text: list[str] = Field(default_factory=list)
+    # What web.domain.words read from those words (empty for briefs made before it existed).
+    start_date: dt.date | None = None  # the plan's first day
+    event: TargetEvent | None = None
+    focus: list[Focus] = Field(default_factory=list)
+    understood: list[str] = Field(default_factory=list)  # what was read, in sentences for the summary
+    unparsed: list[str] = Field(default_factory=list)  # words no rule understood: for the LLM and shown back
+
+    @property
+    def wants_running(self) -> bool:
+        """Running belongs in the plan: asked for, an endurance goal, or a race named."""
+        return (
+            Activity.running in self.activities
+            or self.goal is Goal.endurance
+            or (self.event is not None and self.event.kind == "race")
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from web.domain.enums import SessionKind, Weekday
+from web.domain.skeleton import Skeleton
 
 
 class _Strict(BaseModel):
@@ -63,3 +64,11 @@ class PlanContent(_Strict):
     summary: str
     weeks: list[PlannedWeek]
     guidance: list[str] = Field(default_factory=list)
+    # The per-week targets the weeks were written against (None for plans made before them).
+    skeleton: Skeleton | None = None
+    # Weeks of an LLM plan that the offline coach wrote because the LLM's answer for them failed.
+    fallback_weeks: list[int] = Field(default_factory=list)
+    # How the person's own words shaped the plan ("Half marathon on 12 April: taper in weeks 11-12"),
+    # and what no rule understood (shown back; the LLM coach was given it).
+    from_your_words: list[str] = Field(default_factory=list)
+    not_understood: list[str] = Field(default_factory=list)

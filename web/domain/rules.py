@@ -8,19 +8,29 @@ instructions. `check_week` covers one week (and, given the earlier weeks, its pr
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from web.domain.brief import TrainingBrief
 from web.domain.catalogue import estimate_session_minutes, get_exercise
 from web.domain.enums import Weekday
-from web.domain.plan import PlanContent, PlannedExercise, PlannedSession, PlannedWeek
+from web.domain.measures import (
+    DAY_NAMES,
+    MAX_RUNNING_INCREASE,
+    RUNNING_FLOOR_KM,
+    Violation,
+    hard_sets_by_group,
+    previous_build_week,
+    running_start_cap_km,
+    total_hard_sets,
+    weekly_running_km,
+    where,
+)
+from web.domain.plan import PlanContent, PlannedExercise, PlannedWeek
+from web.domain.rules_targets import check_targets, is_race_session
+from web.domain.skeleton import WeekTarget, expected_sessions
 
 MAX_SESSIONS_PER_WEEK = 6  # one full rest day a week is non-negotiable
 SESSION_TIME_TOLERANCE = 1.15  # the estimate may exceed the person's minutes by this factor
-MAX_RUNNING_INCREASE = 0.10
-RUNNING_FLOOR_KM = 10.0  # a first week may always hold this much easy running
 MAX_HARD_SETS_PER_GROUP = 22
 HARD_SETS_JUMP_RATIO = 0.20
 HARD_SETS_JUMP_SLACK = 2
@@ -28,74 +38,6 @@ DELOAD_MIN_WEEKS = 6
 MAX_WEEKS_WITHOUT_DELOAD = 4
 DELOAD_MAX_RATIO = 0.70
 _EPS = 1e-6
-
-DAY_NAMES = {
-    Weekday.mon: "Monday", Weekday.tue: "Tuesday", Weekday.wed: "Wednesday", Weekday.thu: "Thursday",
-    Weekday.fri: "Friday", Weekday.sat: "Saturday", Weekday.sun: "Sunday",
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Violation:
-    code: str
-    message: str
-    week: int | None
-
-
-# --------------------------------------------------------------------------------------------
-# Shared measures (the offline coach uses them too)
-
-
-def expected_sessions(brief: TrainingBrief) -> int:
-    """Sessions a (non-deload) week must have: as asked, within the available days, max 6."""
-    return min(brief.sessions_per_week, len(set(brief.days)), MAX_SESSIONS_PER_WEEK)
-
-
-def running_start_cap_km(brief: TrainingBrief) -> float:
-    """The most running a first week (or a week after no running at all) may hold."""
-    return max(brief.current_weekly_running_km * (1 + MAX_RUNNING_INCREASE), RUNNING_FLOOR_KM)
-
-
-def weekly_running_km(week: PlannedWeek) -> float:
-    """Distance of run-kind exercises times their sets, over the week."""
-    total = 0.0
-    for session in week.sessions:
-        for item in session.exercises:
-            exercise = get_exercise(item.exercise_id)
-            if exercise is not None and exercise.is_run and item.distance_km:
-                total += item.distance_km * item.sets
-    return total
-
-
-def hard_sets_by_group(week: PlannedWeek) -> Counter[str]:
-    """Sets of strength exercises per muscle group; a set counts for every group it lists."""
-    sets: Counter[str] = Counter()
-    for session in week.sessions:
-        for item in session.exercises:
-            exercise = get_exercise(item.exercise_id)
-            if exercise is not None and exercise.is_strength:
-                for group in exercise.muscle_groups:
-                    sets[group] += item.sets
-    return sets
-
-
-def total_hard_sets(week: PlannedWeek) -> int:
-    sets = 0
-    for session in week.sessions:
-        for item in session.exercises:
-            exercise = get_exercise(item.exercise_id)
-            if exercise is not None and exercise.is_strength:
-                sets += item.sets
-    return sets
-
-
-def _where(week: PlannedWeek, session: PlannedSession) -> str:
-    return f"Week {week.number}, {DAY_NAMES[session.day]} ({session.title})"
-
-
-def _previous_build_week(earlier: Sequence[PlannedWeek]) -> PlannedWeek | None:
-    return next((w for w in reversed(earlier) if not w.is_deload), None)
-
 
 # --------------------------------------------------------------------------------------------
 # Schedule
@@ -105,12 +47,12 @@ def _check_days(brief: TrainingBrief, week: PlannedWeek) -> list[Violation]:
     out, seen = [], set()
     available = ", ".join(DAY_NAMES[d] for d in brief.days) or "none"
     for session in week.sessions:
-        where = _where(week, session)
+        place = where(week, session)
         if session.day not in brief.days:
-            message = f"{where}: the person cannot train that day. Use only: {available}."
+            message = f"{place}: the person cannot train that day. Use only: {available}."
             out.append(Violation("session_on_unavailable_day", message, week.number))
         elif session.day in seen:
-            message = f"{where}: a second session on the same day. Schedule at most one session a day."
+            message = f"{place}: a second session on the same day. Schedule at most one session a day."
             out.append(Violation("duplicate_day", message, week.number))
         seen.add(session.day)
     return out
@@ -133,13 +75,17 @@ def _check_rest_day(week: PlannedWeek) -> list[Violation]:
     return [Violation("no_rest_day", message, week.number)]
 
 
-def _check_session_length(brief: TrainingBrief, week: PlannedWeek) -> list[Violation]:
+def _check_session_length(
+    brief: TrainingBrief, week: PlannedWeek, target: WeekTarget | None = None
+) -> list[Violation]:
     out, minutes = [], brief.minutes_per_session
     for session in week.sessions:
+        if is_race_session(session, target):
+            continue  # the race takes as long as it takes
         estimate = estimate_session_minutes(session)
         if session.duration_minutes > minutes or estimate > minutes * SESSION_TIME_TOLERANCE:
             message = (
-                f"{_where(week, session)}: lasts {session.duration_minutes} min and its sets, rest and "
+                f"{where(week, session)}: lasts {session.duration_minutes} min and its sets, rest and "
                 f"runs add up to about {estimate:.0f} min, but the person has {minutes} min. Drop "
                 "accessory exercises or sets, shorten rests or runs, and set duration_minutes "
                 f"to at most {minutes}."
@@ -172,7 +118,7 @@ def _exercise_problems(brief: TrainingBrief, item: PlannedExercise) -> list[tupl
 
 def _check_exercises(brief: TrainingBrief, week: PlannedWeek) -> list[Violation]:
     return [
-        Violation(code, f"{_where(week, session)}: {text}", week.number)
+        Violation(code, f"{where(week, session)}: {text}", week.number)
         for session in week.sessions
         for item in session.exercises
         for code, text in _exercise_problems(brief, item)
@@ -200,7 +146,7 @@ def _check_hard_set_cap(week: PlannedWeek) -> list[Violation]:
 def _check_running_volume(
     brief: TrainingBrief, week: PlannedWeek, earlier: Sequence[PlannedWeek]
 ) -> list[Violation]:
-    base = _previous_build_week(earlier)
+    base = previous_build_week(earlier)
     if week.is_deload and base is not None:
         return []  # deload_not_lighter covers it
     base_km = weekly_running_km(base) if base is not None else 0.0
@@ -221,7 +167,7 @@ def _check_running_volume(
 
 
 def _check_hard_set_jump(week: PlannedWeek, earlier: Sequence[PlannedWeek]) -> list[Violation]:
-    base = _previous_build_week(earlier)
+    base = previous_build_week(earlier)
     if base is None or week.is_deload:
         return []
     before, now, out = hard_sets_by_group(base), hard_sets_by_group(week), []
@@ -256,7 +202,7 @@ def _check_deload_due(
 
 
 def _check_deload_lighter(week: PlannedWeek, earlier: Sequence[PlannedWeek]) -> list[Violation]:
-    base = _previous_build_week(earlier)
+    base = previous_build_week(earlier)
     if not week.is_deload or base is None:
         return []
     km, base_km = weekly_running_km(week), weekly_running_km(base)
@@ -276,14 +222,19 @@ def _check_deload_lighter(week: PlannedWeek, earlier: Sequence[PlannedWeek]) -> 
 
 
 def check_week(
-    brief: TrainingBrief, week: PlannedWeek, earlier: Sequence[PlannedWeek] = ()
+    brief: TrainingBrief,
+    week: PlannedWeek,
+    earlier: Sequence[PlannedWeek] = (),
+    target: WeekTarget | None = None,
 ) -> list[Violation]:
-    """Rules for one week; `earlier` (the plan's weeks before it) enables the progression rules."""
+    """Rules for one week; `earlier` (the plan's weeks before it) enables the progression rules,
+    `target` (the skeleton's week) the checks against its targets."""
     return [
         *_check_days(brief, week),
         *_check_session_count(brief, week),
         *_check_rest_day(week),
-        *_check_session_length(brief, week),
+        *_check_session_length(brief, week, target),
+        *(check_targets(week, target) if target is not None else ()),
         *_check_exercises(brief, week),
         *_check_hard_set_cap(week),
         *_check_running_volume(brief, week, earlier),
@@ -306,8 +257,11 @@ def _check_weeks(brief: TrainingBrief, plan: PlanContent) -> list[Violation]:
 
 
 def check_plan(brief: TrainingBrief, plan: PlanContent) -> list[Violation]:
-    """Every rule over a whole plan; an empty list means the plan passes."""
+    """Every rule over a whole plan (and its skeleton's targets, when it has one); an empty list
+    means the plan passes."""
     out = _check_weeks(brief, plan)
+    targets = plan.skeleton.weeks if plan.skeleton is not None else ()
     for index, week in enumerate(plan.weeks):
-        out.extend(check_week(brief, week, plan.weeks[:index]))
+        target = targets[index] if index < len(targets) else None
+        out.extend(check_week(brief, week, plan.weeks[:index], target))
     return out
