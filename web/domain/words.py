@@ -130,7 +130,10 @@ def _event(sentence: str, today: dt.date) -> TargetEvent | None:
     found = [
         e for clause in re.split(r",|;|\band\b|\bbut\b", sentence) if (e := _clause_event(clause, today))
     ]
-    return next((e for e in found if e.date), found[0] if found else None)
+    event = next((e for e in found if e.date), found[0] if found else None)
+    if event is not None and event.date is None and len(found) == 1:
+        event = event.model_copy(update={"date": parse_date(sentence, today)})  # "My 5k race, April 3rd"
+    return event
 
 
 def _clause_event(sentence: str, today: dt.date) -> TargetEvent | None:
