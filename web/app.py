@@ -18,7 +18,7 @@ from litestar.template.config import TemplateConfig
 
 from web import db
 from web.auth.api import AuthController
-from web.errors import AppError, app_error_handler, http_exception_handler, internal_error_handler
+from web.errors import AppError, app_error_handler, http_exception_handler_with, internal_error_handler
 from web.generation.api import GenerationController
 from web.health import live, metrics, ready
 from web.middleware import RequestContextMiddleware
@@ -58,8 +58,8 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
             await stop(services)
             await db.disconnect()
 
-    from web.pages.common import configure_templates
-    from web.views import page_routes  # the HTML face
+    from web.pages import page_routes  # the HTML face
+    from web.pages.common import configure_templates, http_error_handler
 
     app = Litestar(
         route_handlers=[
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
         lifespan=[lifespan],
         exception_handlers={
             AppError: app_error_handler,
-            HTTPException: http_exception_handler,
+            HTTPException: http_exception_handler_with(page_not_found=http_error_handler),
             Exception: internal_error_handler,
         },
         template_config=TemplateConfig(

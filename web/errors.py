@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response
@@ -150,6 +151,21 @@ def _wants_page(request: Request) -> bool:
     ) and "text/html" in request.headers.get("accept", "")
 
 
+PageRenderer = Callable[[Request, HTTPException], Response]
+
+
+def http_exception_handler_with(page_not_found: PageRenderer | None) -> Callable[..., Response]:
+    """The handler for Litestar's own exceptions; a person's browser asking for an unknown address gets
+    `page_not_found` (the HTML face's page, given by the app: this core knows no face)."""
+
+    def handler(request: Request, exc: HTTPException) -> Response:
+        if page_not_found is not None and isinstance(exc, NotFoundException) and _wants_page(request):
+            return page_not_found(request, exc)
+        return http_exception_handler(request, exc)
+
+    return handler
+
+
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     """Litestar's own exceptions (routing, body parsing, auth guards) in the same problem shape."""
     status = exc.status_code
@@ -167,10 +183,6 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, PermissionDeniedException):
         return problem(403, "forbidden", Forbidden.title, "You are not allowed to do this.")
     if isinstance(exc, NotFoundException):
-        if _wants_page(request):  # a person typed or followed a bad address: show them a page
-            from web.pages.common import http_error_handler as page_error
-
-            return page_error(request, exc)
         return problem(404, "not_found", NotFound.title, "Nothing was found at this address.")
     if isinstance(exc, LitestarMethodNotAllowed):
         return problem(
