@@ -20,11 +20,12 @@ from starlette.background import BackgroundTask
 from web.auth.guards import CurrentUser, bearer_token, provide_user, user_from_token
 from web.errors import InvalidInput
 from web.generation.progress import TERMINAL_EVENTS, TERMINAL_STATUSES, events_after
-from web.generation.schemas import GenerationOut, JobOut, job_out, plan_out
+from web.generation.schemas import GenerationOut, JobOut, job_out
 from web.generation.services import cancel_job, get_job, list_jobs, own_job, submit_generation
 from web.onboarding.schemas import GenerateRequest
 from web.onboarding.validation import parse_generate_request
 from web.openapi_docs import documented_body
+from web.plans.schemas import plan_out
 from web.tables import GenerationEvent, Plan, User
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces or control characters

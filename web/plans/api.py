@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
 from web.auth.guards import CurrentUser, provide_user
-from web.generation.schemas import PlanOut, PlanSummary, plan_out, plan_summary
+from web.plans.schemas import PlanOut, PlanSummary, plan_out, plan_summary
 from web.plans.services import activate_plan, current_plan, list_plans, own_plan
 
 
