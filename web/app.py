@@ -12,6 +12,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
         openapi_config=OpenAPIConfig(title="trainplan API", version="1.0.0", path="/api/schema"),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=r"/events$"),
         logging_config=None,  # ours (web.observability): JSON lines with request and job ids
+        plugins=[HTMXPlugin()],  # request.htmx and ClientRedirect on the pages
         debug=False,
     )
     app.state.services = services

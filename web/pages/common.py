@@ -13,6 +13,7 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from web.auth.guards import SESSION_COOKIE, user_from_token
@@ -32,7 +33,8 @@ class LoginRequired(Exception):
 
 
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
+    """An htmx request (Litestar's HTMXPlugin makes every request an HTMXRequest)."""
+    return bool(getattr(request, "htmx", None))
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
@@ -80,7 +82,7 @@ async def page_user(request: Request) -> User:
 def redirect(request: Request, path: str) -> Response:
     """Go to `path`: a 303 for a plain request, an HX-Redirect (a full page load) for an htmx one."""
     if is_htmx(request):
-        return Response(content=b"", status_code=200, headers={"HX-Redirect": path})
+        return ClientRedirect(redirect_to=path)
     return Redirect(path=path, status_code=303)
 
 
@@ -107,7 +109,7 @@ def render_string(request: Request, template: str, **context: Any) -> str:
 
 def _next_for(request: Request) -> str:
     if is_htmx(request):
-        current = request.headers.get("hx-current-url")
+        current = request.htmx.current_url
         if current:
             parts = urlsplit(current)
             return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
