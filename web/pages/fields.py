@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import annotated_types
+
 from web.domain.enums import WEEKDAYS, Equipment, Experience, Goal, Injury
 from web.onboarding.questions import QUESTIONS, QuestionType
+from web.onboarding.schemas import PersonalInfo
 
 
 @dataclass
@@ -118,111 +121,78 @@ _EXPERIENCE = {
 _DAYS = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 
 
+def schema_bounds(name: str) -> dict[str, float | int | None]:
+    """The min, max and max_length that PersonalInfo (the one schema) sets on `name`."""
+    bounds: dict[str, float | int | None] = {"min": None, "max": None, "max_length": None}
+    for constraint in PersonalInfo.model_fields[name].metadata:
+        if isinstance(constraint, annotated_types.Ge):
+            bounds["min"] = constraint.ge
+        elif isinstance(constraint, annotated_types.Le):
+            bounds["max"] = constraint.le
+        elif isinstance(constraint, annotated_types.MaxLen):
+            bounds["max_length"] = constraint.max_length
+        elif max_length := getattr(constraint, "max_length", None):  # StringConstraints
+            bounds["max_length"] = max_length
+    return bounds
+
+
+def _number(key: str, label: str, suffix: str, group: str, help: str = "") -> Field:
+    bounds = schema_bounds(key)
+    low, high = bounds["min"], bounds["max"]
+    text = f"From {low:g} to {high:g} {suffix}." + (f" {help}" if help else "")
+    return Field(key, label, "number", suffix=suffix, min=low, max=high, help=text, group=group)
+
+
+def _radio(key: str, label: str, pairs: list[tuple[str, str]], group: str) -> Field:
+    return Field(key, label, "radio", options=_choices(pairs), group=group)
+
+
+def _checkboxes(key: str, label: str, pairs: list[tuple[str, str]], group: str, **extra: Any) -> Field:
+    return Field(key, label, "checkboxes", value=[], options=_choices(pairs), group=group, **extra)
+
+
+def _measure(key: str, label: str, units: list[str]) -> Field:
+    return Field(key, label, "measure", units=_choices([(u, u) for u in units]), unit=units[0], group=_ABOUT)
+
+
+_ABOUT, _SCHEDULE, _HEALTH = "About you", "Your schedule", "Equipment and health"
+_SEXES = [
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Other"),
+    ("prefer_not_to_say", "Prefer not to say"),
+]
+
+
 def personal_fields() -> list[Field]:
+    """The personal-info form; numeric bounds and lengths come from PersonalInfo."""
+    notes_length = schema_bounds("notes")["max_length"]
     return [
-        Field("age", "Age", "number", suffix="years", min=13, max=100, group="About you"),
-        Field(
-            "sex",
-            "Sex",
-            "radio",
-            options=_choices(
-                [
-                    ("female", "Female"),
-                    ("male", "Male"),
-                    ("other", "Other"),
-                    ("prefer_not_to_say", "Prefer not to say"),
-                ]
-            ),
-            group="About you",
-        ),
-        Field(
-            "height",
-            "Height",
-            "measure",
-            units=_choices([("cm", "cm"), ("in", "in")]),
-            unit="cm",
-            group="About you",
-        ),
-        Field(
-            "weight",
-            "Weight",
-            "measure",
-            units=_choices([("kg", "kg"), ("lb", "lb")]),
-            unit="kg",
-            group="About you",
-        ),
-        Field(
-            "experience_level",
-            "Training experience",
-            "radio",
-            options=_choices([(e.value, _EXPERIENCE[e.value]) for e in Experience]),
-            group="About you",
-        ),
-        Field(
-            "goal",
-            "Main goal",
-            "radio",
-            options=_choices([(g.value, _GOALS[g.value]) for g in Goal]),
-            group="About you",
-        ),
-        Field(
-            "days_per_week",
-            "Training sessions per week",
-            "number",
-            min=1,
-            max=6,
-            suffix="sessions",
-            help="From 1 to 6: at least one day stays for rest.",
-            group="Your schedule",
-        ),
-        Field(
-            "available_days",
-            "Days you can train",
-            "checkboxes",
-            value=[],
-            options=_choices([(d.value, _DAYS[d.value]) for d in WEEKDAYS]),
+        _number("age", "Age", "years", _ABOUT),
+        _radio("sex", "Sex", _SEXES, _ABOUT),
+        _measure("height", "Height", ["cm", "in"]),
+        _measure("weight", "Weight", ["kg", "lb"]),
+        _radio("experience_level", "Training experience", [(e.value, _EXPERIENCE[e.value]) for e in Experience], _ABOUT),
+        _radio("goal", "Main goal", [(g.value, _GOALS[g.value]) for g in Goal], _ABOUT),
+        _number("days_per_week", "Training sessions per week", "sessions", _SCHEDULE, "At least one day stays for rest."),
+        _checkboxes(
+            "available_days", "Days you can train", [(d.value, _DAYS[d.value]) for d in WEEKDAYS], _SCHEDULE,
             help="Pick at least as many days as sessions.",
-            group="Your schedule",
         ),
-        Field(
-            "minutes_per_session",
-            "Minutes per session",
-            "number",
-            min=20,
-            max=180,
-            suffix="minutes",
-            help="From 20 to 180 minutes.",
-            group="Your schedule",
+        _number("minutes_per_session", "Minutes per session", "minutes", _SCHEDULE),
+        _checkboxes(
+            "equipment", "Equipment you can use", [(e.value, _EQUIPMENT[e.value]) for e in Equipment], _HEALTH,
+            required=False, help="Bodyweight exercises are always included.",
         ),
-        Field(
-            "equipment",
-            "Equipment you can use",
-            "checkboxes",
-            value=[],
+        _checkboxes(
+            "injuries", "Injuries or pain to work around", [(i.value, _INJURIES[i.value]) for i in Injury], _HEALTH,
             required=False,
-            options=_choices([(e.value, _EQUIPMENT[e.value]) for e in Equipment]),
-            help="Bodyweight exercises are always included.",
-            group="Equipment and health",
         ),
         Field(
-            "injuries",
-            "Injuries or pain to work around",
-            "checkboxes",
-            value=[],
-            required=False,
-            options=_choices([(i.value, _INJURIES[i.value]) for i in Injury]),
-            group="Equipment and health",
+            "notes", "Anything else your coach should know?", "textarea", required=False,
+            max_length=notes_length, help=f"Optional, up to {notes_length} characters.", group=_HEALTH,
         ),
-        Field(
-            "notes",
-            "Anything else your coach should know?",
-            "textarea",
-            required=False,
-            max_length=1000,
-            help="Optional, up to 1000 characters.",
-            group="Equipment and health",
-        ),
-    ]
+    ]  # fmt: skip
 
 
 def fields_for(step: str) -> list[Field]:
