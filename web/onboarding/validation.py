@@ -10,14 +10,21 @@ from web.errors import InvalidInput
 from web.onboarding.questions import QUESTIONS, QUESTIONS_BY_ID, Question, QuestionType
 from web.onboarding.schemas import Answer, GenerateRequest, PersonalInfo
 
+REQUIRED = "This is required."  # one wording for every missing field and answer
 _MESSAGES = {
-    "missing": "This field is required.",
+    "missing": REQUIRED,
     "extra_forbidden": "This field is not allowed.",
-    "too_short": "This must not be empty.",
-    "string_too_short": "This must not be empty.",
+    "too_short": "Pick at least one.",
+    "string_too_short": REQUIRED,
     "uuid_parsing": "This must be a valid id.",
     "uuid_type": "This must be a valid id.",
+    "int_parsing": "Enter a whole number.",
+    "int_from_float": "Enter a whole number.",
+    "float_parsing": "Enter a number.",
+    "literal_error": "Pick one of the listed options.",
+    "enum": "Pick one of the listed options.",
 }
+_RANGE_ERRORS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
 
 
 def _path(loc: tuple) -> str:
@@ -41,11 +48,47 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]
     seen: dict[str, dict[str, str]] = {}
     for err in exc.errors(include_url=False, include_input=False):
         field = _path((prefix, *err["loc"]) if prefix else tuple(err["loc"]))
-        message = _MESSAGES.get(err["type"]) or err["msg"].removeprefix("Value error, ")
+        message = (
+            _range_message(err) or _MESSAGES.get(err["type"]) or err["msg"].removeprefix("Value error, ")
+        )
         if not message.endswith("."):
             message += "."
         seen.setdefault(field, {"field": field or "body", "message": message, "code": err["type"]})
     return list(seen.values())
+
+
+def _range_message(err: Any) -> str | None:
+    """ "Enter a number from 13 to 100." for a personal-info number out of its schema's range."""
+    ctx = err.get("ctx") or {}
+    if err["type"] == "string_too_long" and "max_length" in ctx:
+        return f"Keep this under {ctx['max_length']} characters."
+    if err["type"] not in _RANGE_ERRORS:
+        return None
+    name = next((part for part in reversed(err["loc"]) if isinstance(part, str)), "")
+    model_field = PersonalInfo.model_fields.get(name)
+    bounds = {type(c).__name__: c for c in model_field.metadata} if model_field else {}
+    if "Ge" in bounds and "Le" in bounds:
+        return f"Enter a number from {bounds['Ge'].ge:g} to {bounds['Le'].le:g}."
+    limit = ctx.get("ge", ctx.get("gt"))
+    return (
+        f"Enter a number above {limit:g}." if isinstance(limit, int | float) else "Enter a number in range."
+    )
+
+
+def cross_field_errors(raw: Any) -> list[dict[str, str]]:
+    """Rules across fields, checked even while other fields are still wrong (so a person sees them
+    at once): enough available days for the sessions a week."""
+    if not isinstance(raw, dict):
+        return []
+    days, sessions = raw.get("available_days"), raw.get("days_per_week")
+    try:
+        sessions = int(sessions)
+    except (TypeError, ValueError):
+        return []
+    if isinstance(days, list) and 1 <= sessions <= 7 and len(set(days)) < sessions:
+        message = f"Choose at least {sessions} available days for {sessions} sessions a week."
+        return [_err("available_days", message, "value_error")]
+    return []
 
 
 def parse_personal_info(raw: Any) -> PersonalInfo:
@@ -71,7 +114,13 @@ def parse_generate_request(raw: Any, *, max_free_text: int) -> GenerateRequest:
     try:
         request = GenerateRequest.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidInput("Some fields are missing or invalid.", errors=field_errors(exc)) from None
+        errors = field_errors(exc)
+        fields = {e["field"] for e in errors}
+        for err in cross_field_errors(raw.get("personal_info")):
+            err["field"] = f"personal_info.{err['field']}"
+            if err["field"] not in fields and "personal_info" not in fields:
+                errors.append(err)
+        raise InvalidInput("Some fields are missing or invalid.", errors=errors) from None
     errors = check_answers(request.question_ids, request.initial_responses, max_free_text=max_free_text)
     if len(request.personal_info.notes) > max_free_text:  # the schema's 1000 is only the upper bound
         errors.append(_err("personal_info.notes", f"Keep this under {max_free_text} characters.", "too_long"))
@@ -101,9 +150,7 @@ def check_answers(question_ids: list[str], responses: dict[str, Answer], *, max_
         answer = responses.get(question.id)
         if _is_blank(answer):
             if question.required:
-                errors.append(
-                    _err(f"initial_responses.{question.id}", "This question needs an answer.", "missing")
-                )
+                errors.append(_err(f"initial_responses.{question.id}", REQUIRED, "missing"))
             continue
         message = answer_error(question, answer, max_free_text=max_free_text)
         if message:

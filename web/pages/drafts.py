@@ -17,7 +17,7 @@ from web.db import with_retries
 from web.errors import InvalidInput
 from web.onboarding.questions import QUESTIONS, QuestionType
 from web.onboarding.schemas import Answer
-from web.onboarding.validation import check_answers, parse_personal_info
+from web.onboarding.validation import check_answers, cross_field_errors, parse_personal_info
 from web.pages.fields import Field, fields_for, personal_fields
 from web.tables import UserProfile
 
@@ -137,11 +137,12 @@ _FIELD_NAME = re.compile(r"^[a-z_]+")
 
 
 def personal_errors(personal: dict[str, Any]) -> dict[str, str]:
+    payload = personal_payload(personal)
     try:
-        parse_personal_info(personal_payload(personal))
+        parse_personal_info(payload)
     except InvalidInput as exc:
         out: dict[str, str] = {}
-        for err in exc.errors or []:
+        for err in [*(exc.errors or []), *cross_field_errors(payload)]:
             match = _FIELD_NAME.match(err["field"])
             # PersonalInfo's one rule across fields (enough days for the sessions) has no field of its own.
             key = match.group(0) if match and err["field"] != "body" else "available_days"
