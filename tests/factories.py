@@ -92,6 +92,8 @@ async def wait_for_job(client: httpx.AsyncClient, acct: Account, job_id: str, ti
         r = await client.get(f"/api/v1/generations/{job_id}", headers=acct.headers)
         assert r.status_code == 200, r.text
         job = r.json()
-        if job["status"] in ("succeeded", "failed", "cancelled") or loop.time() > ends:
+        if job["status"] in ("succeeded", "failed", "cancelled"):
             return job
+        if loop.time() > ends:
+            raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s")
         await asyncio.sleep(0.05)

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from web.auth.guards import SESSION_COOKIE, user_from_token
 from web.errors import AppError, Unauthorized
+from web.pages.assets import asset
 from web.tables import User
 
 log = logging.getLogger("web.pages")
@@ -132,18 +133,39 @@ def login_required_handler(request: Request, exc: LoginRequired) -> Response:
     return response
 
 
+_PAGE_NOT_FOUND = (
+    "Page not found",
+    "There is no page at this address. Check the link, or start again from your plan.",
+)
+
+
+def _signed_in(request: Request) -> bool:
+    """Whether the session cookie holds a valid token of ours: the error page then keeps the navigation.
+    (Exception handlers are synchronous, so this checks the signature only, not the database.)"""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return False
+    try:
+        request.app.state.services.tokens.verify(token)
+    except Exception:  # any refusal: show the page without the navigation
+        return False
+    return True
+
+
 def _error_page(request: Request, status: int, title: str, detail: str) -> Response:
     if request.url.path.endswith("/events"):  # an EventSource cannot show a page
         return Response(content=b"", status_code=status)
     return Template(
         template_name="errors/error.html",
         status_code=status,
-        context={"status": status, "title": title, "detail": detail, "user": None},
+        context={"status": status, "title": title, "detail": detail, "user": _signed_in(request)},
     )
 
 
 def app_error_handler(request: Request, exc: AppError) -> Response:
     log.info("page request refused", extra={"code": exc.code, "status": exc.status_code})
+    if exc.status_code == 404:  # "no plan with this id" is API talk: a person sees a missing page
+        return _error_page(request, 404, *_PAGE_NOT_FOUND)
     return _error_page(request, exc.status_code, exc.title, exc.detail)
 
 
@@ -157,7 +179,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
             "the page and try again.",
         )
     if isinstance(exc, NotFoundException):
-        return _error_page(request, 404, "Not found", "Nothing was found at this address.")
+        return _error_page(request, 404, *_PAGE_NOT_FOUND)
     if exc.status_code == 413:
         return _error_page(
             request, 413, "Too much text", "What you sent is too large. Shorten your notes and try again."
@@ -237,6 +259,7 @@ def configure_templates(engine: Any) -> None:
     env = engine.engine
     env.trim_blocks = True
     env.lstrip_blocks = True
+    env.globals["asset"] = asset
     env.filters.update(
         {
             "when": when,
