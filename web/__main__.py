@@ -22,20 +22,15 @@ def main() -> None:
         raise SystemExit(2) from None
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
-    database = (
-        "SQLite (" + settings.database_url.split("///", 1)[-1] + ")" if settings.is_sqlite else "PostgreSQL"
-    )
-    coach = (
-        "OpenAI (" + settings.openai_model + ")"
-        if settings.openai_api_key
-        else "offline coach (no OPENAI_API_KEY)"
-    )
-    banner = f"trainplan listening on http://{host}:{port}  database: {database}  coach: {coach}"
-    if settings.log_format == "json":  # every line of a JSON log is JSON, this one too
+    database = "SQLite " + settings.database_url.split("///", 1)[-1] if settings.is_sqlite else "PostgreSQL"
+    coach = f"OpenAI coach ({settings.openai_model})" if settings.openai_api_key else "offline coach"
+    # One plain line a person can read, before the JSON logs: where to go, what it runs on.
+    print(f"trainplan at http://{host}:{port} — {database} — {coach}", flush=True)
+    if settings.log_format == "json":
         configure_logging(settings.log_level, settings.log_format)
-        logging.getLogger("web").info(banner)
-    else:
-        print(banner, flush=True)
+        logging.getLogger("web").info(
+            "starting", extra={"url": f"http://{host}:{port}", "database": database, "coach": coach}
+        )
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 before the app sees
     # the peer; TRUSTED_PROXIES (web/limits.py) alone decides whose X-Forwarded-For counts.
     uvicorn.run(
