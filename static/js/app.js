@@ -169,11 +169,30 @@
 
   document.addEventListener("htmx:sseOpen", function () { hideBanner(); });
 
+  // A finished plan: after a short pause, go to it, unless the person is doing something on the page.
+  var AUTO_GO_MS = 4000;
+  function armAutoGo(panel) {
+    var target = panel.getAttribute("data-auto-go");
+    var note = panel.querySelector("[data-auto-go-note]");
+    if (!target || panel.hasAttribute("data-auto-go-armed")) { return; }
+    panel.setAttribute("data-auto-go-armed", "");
+    if (note) { note.hidden = false; }
+    var timer = window.setTimeout(function () { window.location.assign(target); }, AUTO_GO_MS);
+    function stay() {
+      window.clearTimeout(timer);
+      if (note) { note.hidden = true; }
+      ["keydown", "pointerdown", "wheel", "touchstart"].forEach(function (name) { document.removeEventListener(name, stay, true); });
+    }
+    ["keydown", "pointerdown", "wheel", "touchstart"].forEach(function (name) { document.addEventListener(name, stay, true); });
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var root = event.target;
     if (!root || !root.querySelector) { return; }
     var focus = root.matches("[data-focus]") ? root : root.querySelector("[data-focus]");
     if (focus) { focus.focus(); }
+    var go = root.matches("[data-auto-go]") ? root : root.querySelector("[data-auto-go]");
+    if (go) { armAutoGo(go); }
     if (root.id === "progress") { if (progressSection()) { armStallTimer(); } else { stopStallTimer(); } }
     offerNotifications();
   });
@@ -182,6 +201,8 @@
     if (window.htmx) { htmx.createEventSource = createEventSource; }
     if (!navigator.onLine) { showBanner(); }
     if (progressSection()) { armStallTimer(); } // "no event for a while" counts from the page's arrival
+    var go = $("[data-auto-go]");
+    if (go) { armAutoGo(go); }
     offerNotifications();
   });
 

@@ -97,10 +97,13 @@ def test_cancel_stops_the_job(page: Page, context: BrowserContext, app: App) -> 
     wait_until(lambda: app.fake.calls_for("outline"))
     page.get_by_role("button", name="Cancel").click()
 
-    panel = page.locator("#gen-result .result-error")
+    panel = page.locator("#gen-result .result-neutral")  # a choice the person made, not an error
     expect(page.get_by_role("heading", level=1)).to_have_text("You cancelled this plan", timeout=10_000)
-    expect(panel).to_contain_text("You cancelled this generation.")
+    expect(panel).to_contain_text("Nothing was made, and your answers are kept.")
     expect(panel).to_be_focused()
+    expect(page.locator("#gen-result .result-error")).to_have_count(0)
+    buttons = panel.locator("a.button, button")
+    expect(buttons.first).to_have_text("Back to your answers")  # the way on first, not "Try again"
     assert generations(app, acct)[0]["status"] == "cancelled"
     # The coach's request was dropped, not left running.
     assert wait_until(lambda: any(c["client_disconnected"] for c in app.fake.calls_for("outline")), timeout=5)
@@ -243,3 +246,24 @@ def test_tell_me_when_ready_notifies_a_background_tab(page: Page, context: Brows
     page.evaluate("window.__pretendHidden = true")
     done(page)
     assert page.evaluate("window.__notices") == ["Your training plan is ready."]
+
+
+def test_a_finished_plan_opens_by_itself_unless_the_person_is_busy(
+    page: Page, context: BrowserContext, app: App
+) -> None:
+    ready_account(context, app)
+    page.clock.install()  # the page's timers run on a clock this test moves
+    start(page)
+    expect(page.get_by_role("link", name="See your plan")).to_be_focused(timeout=25_000)
+    expect(page.locator("[data-auto-go-note]")).to_be_visible()
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000)  # seconds, in the Python API
+    page.keyboard.press("Shift")  # the person is doing something: stay
+    page.clock.run_for(10_000)
+    expect(page).to_have_url(JOB_URL)
+    expect(page.locator("[data-auto-go-note]")).to_be_hidden()
+
+    page.reload()  # the result again, untouched this time
+    expect(page.get_by_role("link", name="See your plan")).to_be_focused(timeout=10_000)
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000)  # seconds, in the Python API
+    page.clock.run_for(5_000)
+    expect(page).to_have_url(re.compile("/plan$"))

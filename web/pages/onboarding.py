@@ -62,6 +62,7 @@ async def review_context(
         "idempotency_key": str(uuid.uuid4()),  # one per rendered review: a double submit reuses the job
         "regenerate": await _has_plan(user),
         "message": message,
+        "coach": request.app.state.services.coach.name,  # how long to promise: seconds offline, longer with the LLM
     }
 
 
