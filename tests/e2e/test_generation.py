@@ -208,11 +208,12 @@ def test_a_quiet_stream_offers_to_keep_waiting_or_come_back(
     page.clock.fast_forward(21_000)
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("taking longer than usual")
-    notice.get_by_role("button", name="Keep waiting").click()
+    expect(page.locator(".notify-line")).to_be_hidden()  # the notice carries the choices on its own
+    notice.get_by_role("button", name="keep waiting").click()
     expect(notice).to_be_hidden()
     page.clock.fast_forward(21_000)
     expect(notice).to_be_visible()
-    notice.get_by_role("link", name="Come back later").click()
+    notice.get_by_role("link", name="come back later").click()
     expect(page).to_have_url(re.compile("/history$"))
     expect(page.locator("#history")).to_contain_text("In progress")
     with app.client(acct) as client:  # free the runner slot
