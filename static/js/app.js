@@ -206,5 +206,18 @@
     offerNotifications();
   });
 
+  // Printing shows every week: open the closed ones for the print, close them again after.
+  var openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details:not([open])"), function (d) {
+      d.open = true;
+      openedForPrint.push(d);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    openedForPrint.forEach(function (d) { d.open = false; });
+    openedForPrint = [];
+  });
+
   if (window.htmx) { htmx.createEventSource = createEventSource; }
 })();
