@@ -168,11 +168,34 @@ def test_time_the_person_does_not_have_is_named_not_hidden() -> None:
 @pytest.mark.parametrize("goal", list(Goal))
 def test_session_mix_adds_up_and_time_use_is_eighty_to_a_hundred_percent(sessions: int, goal: Goal) -> None:
     b = brief(goal=goal, sessions_per_week=sessions, activities=[Activity.strength, Activity.running])
-    for w in build_skeleton(b).weeks:
+    sk = build_skeleton(b)
+    for w in sk.weeks:
         assert w.sessions == expected_sessions(b)
         assert w.minutes_max == 60
-        assert w.minutes_min == (30 if w.is_deload else 48)
+        runner = w.run_sessions >= 2
+        share = 30 if w.is_deload or w.phase is Phase.race else 36 if runner else 48
+        assert w.minutes_min <= share
+        if w.minutes_min < share and not w.is_deload and w.phase is not Phase.race:
+            assert any("at your level more sets would not help yet" in n for n in sk.notes), sk.notes
 
 
 def test_the_same_brief_gives_the_same_skeleton() -> None:
     assert build_skeleton(runner(event=half_marathon())) == build_skeleton(runner(event=half_marathon()))
+
+
+@pytest.mark.parametrize("weeks", [4, 8, 12, 16])
+@pytest.mark.parametrize("level", list(Experience))
+def test_the_targets_obey_the_progression_rules_themselves(weeks: int, level: Experience) -> None:
+    """Weeks are held to their targets, so the targets must progress as the rules ask: running up by
+    at most 10% a build week, hard sets by at most 20% (+2), deloads at most 70% of the week before."""
+    for b in (runner(weeks=weeks, experience=level, event=half_marathon()), brief(weeks=weeks, experience=level)):
+        build = None
+        for w in build_skeleton(b).weeks:
+            if w.is_deload and build is not None:
+                assert w.running_km <= build.running_km * 0.7 + 1e-6
+                assert w.strength_sets <= build.strength_sets * 0.7 + 1e-6
+            elif not w.is_deload and w.phase is not Phase.race:
+                if build is not None:
+                    assert w.running_km <= build.running_km * 1.10 + 0.05
+                    assert w.strength_sets <= build.strength_sets * 1.2 + 2
+                build = w

@@ -11,10 +11,13 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from web.domain.brief import TrainingBrief
 from web.domain.enums import Equipment, Experience, Injury
-from web.domain.plan import PlannedExercise, PlannedSession
+
+if TYPE_CHECKING:  # only types: plan -> skeleton -> volumes -> catalogue must not come back to plan
+    from web.domain.plan import PlannedExercise, PlannedSession
 
 CATALOGUE_PATH = Path(__file__).with_name("exercises.json")
 

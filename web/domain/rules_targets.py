@@ -20,6 +20,7 @@ RUN_KM_SLACK = 0.6  # plus this much, for rounding to 0.1 km per run
 LONG_RUN_MIN_SHARE = 0.85
 SETS_MIN_SHARE, SETS_MAX_SHARE, SETS_SLACK = 0.80, 1.15, 1
 REPS_SLACK_LOW, REPS_SLACK_HIGH = 1, 2
+SKILL_PATTERNS = ("get_up",)  # practised for a few reps: not a main lift whatever its place
 _STRENGTH_KINDS = (SessionKind.strength, SessionKind.mixed)
 
 
@@ -163,7 +164,11 @@ def _main_reps(week: PlannedWeek, target: WeekTarget) -> list[Violation]:
             (
                 i
                 for i in session.exercises
-                if (e := get_exercise(i.exercise_id)) and e.is_strength and not e.timed and i.reps
+                if (e := get_exercise(i.exercise_id))
+                and e.is_strength
+                and not e.timed
+                and e.pattern not in SKILL_PATTERNS
+                and i.reps
             ),
             None,
         )

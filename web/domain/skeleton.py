@@ -19,6 +19,8 @@ The model (see the README's "The skeleton" section):
 
 from __future__ import annotations
 
+import math
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from web.domain.brief import TrainingBrief
@@ -34,8 +36,10 @@ from web.domain.periods import (
 )
 from web.domain.volumes import (
     DELOAD_TIME_USE_MIN,
+    RUNNER_TIME_USE_MIN,
     TIME_USE_MIN,
     long_and_quality,
+    minutes_floor,
     rep_range,
     rpe,
     run_time_cap_km,
@@ -106,7 +110,8 @@ def build_skeleton(brief: TrainingBrief) -> Skeleton:
     """The per-week targets for this brief."""
     weeks_phases = phases(brief)
     runs, strength, other = session_mix(brief)
-    race_km = brief.event.distance_km if brief.event and brief.event.kind == "race" else None
+    race = brief.event is not None and brief.event.kind == "race" and runs > 0
+    race_km = brief.event.distance_km if race and brief.event else None  # no running: an event week
     km = running_km(brief, weeks_phases, runs) if runs else [0.0] * brief.weeks
     sets = strength_sets(brief, strength, weeks_phases)
     weeks = []
@@ -127,15 +132,15 @@ def build_skeleton(brief: TrainingBrief) -> Skeleton:
                 strength_sessions=strength,
                 other_sessions=other,
                 running_km=round(week_km, 1),
-                long_run_km=round(long_km, 1),
+                long_run_km=math.floor(long_km * 10 + 1e-6) / 10,  # down: it must fit the minutes
                 quality=quality,
                 race_km=race_km if phase is Phase.race else None,
                 strength_sets=sets[index],
                 rep_range=(low, high),
                 accessory_rep_range=(max(low, 8), max(high, 12) + (3 if high <= 12 else 0)),
                 rpe=rpe(brief, block, phase),
-                minutes_min=round(
-                    brief.minutes_per_session * (DELOAD_TIME_USE_MIN if deload else TIME_USE_MIN)
+                minutes_min=minutes_floor(
+                    brief, _time_use(deload or phase is Phase.race, runs), sets[index], strength
                 ),
                 minutes_max=brief.minutes_per_session,
             )
@@ -144,7 +149,7 @@ def build_skeleton(brief: TrainingBrief) -> Skeleton:
         weeks=tuple(weeks),
         block_weeks=BLOCK_WEEKS,
         running=runs > 0,
-        notes=tuple(_notes(brief, weeks_phases, km, runs)),
+        notes=tuple(_notes(brief, weeks_phases, km, runs) + _time_notes(brief, weeks)),
     )
 
 
@@ -158,6 +163,28 @@ _PHASE_FOCUS = {
     Phase.taper: "Taper: less volume, a little race-pace work, so you arrive fresh.",
     Phase.race: "Race week: short easy runs, then the race.",
 }
+
+
+def _time_notes(brief: TrainingBrief, weeks: list[WeekTarget]) -> list[str]:
+    first = next((w for w in weeks if not w.is_deload and w.strength_sessions), None)
+    if (
+        first is None
+        or first.run_sessions >= 2
+        or first.minutes_min >= brief.minutes_per_session * TIME_USE_MIN - 1
+    ):
+        return []
+    return [
+        f"Your strength sessions take about {first.minutes_min}-{first.minutes_min + 10} of your "
+        f"{brief.minutes_per_session} minutes: at your level more sets would not help yet; they grow as you progress."
+    ]
+
+
+def _time_use(deload: bool, runs: int) -> float:
+    """The share of the minutes a non-run session must use. A runner's strength session is kept to
+    what supports the running (60%); deloads may be shorter still."""
+    if deload:
+        return DELOAD_TIME_USE_MIN
+    return RUNNER_TIME_USE_MIN if runs >= 2 else TIME_USE_MIN
 
 
 def _focus(brief: TrainingBrief, phase: Phase, block: int) -> str:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from web.domain.brief import TrainingBrief
+from web.domain.catalogue import allowed_exercises
 from web.domain.periods import Phase, Quality, careful, level_of
 
 RUN_GROWTH = 1.08  # per build week; the rules allow 10% on the real distances
 RUN_GROWTH_CAREFUL = 1.05  # with a sore knee, hip or back, or at 65+
-DELOAD_RUN_RATIO = 0.65
-TAPER_RUN_RATIOS = (0.65, 0.55)  # the taper week(s) before a race, as shares of the peak week
+DELOAD_RUN_RATIO = 0.60  # under the rules' 70%, with room for a build week run a little short
+TAPER_RUN_RATIOS = (0.60, 0.50)  # the taper week(s) before a race, as shares of the peak week
 EASY_PACE = 6.5  # min/km: the catalogue's easy run (long run 6.75)
 LONG_PACE = 6.75
 WARM_UP = 5  # minutes the time estimate adds to every session
 MIN_RUN_KM = 2.0
+LONG_RUN_MAX_SHARE = {1: 1.0, 2: 0.6, 3: 0.45}  # of the week's km; 35% from 4 runs on
+GROUP_WEEKLY_CAP = 20  # hard sets per muscle group a week the coaches aim under (the rules allow 22)
+COOL_DOWN_ROOM = 12  # minutes of cool-down a strength session may add after its sets
 TIME_USE_MIN = 0.80
+RUNNER_TIME_USE_MIN = 0.60  # strength in a running plan supports the running
 DELOAD_TIME_USE_MIN = 0.50
 
 # Peak weekly km by race distance (upper bound in km) and level.
@@ -22,7 +27,7 @@ _RACE_LONG_RUN = ((5.5, 9), (11, 14), (22, 19), (43, 32))
 _LONG_RUN_CAP = (12, 16, 20)  # without a race, by level
 # Minutes one hard set costs with its rest, by goal (main lifts rest longest for strength).
 _SET_MINUTES = {"strength": 3.0, "muscle": 2.5, "fat_loss": 2.0, "general": 2.2, "endurance": 2.2}
-_WEEKLY_SET_CAP = (36, 70, 96)
+_WEEKLY_SET_CAP = (36, 60, 80)
 _RUNNER_SETS_PER_SESSION = (10, 14, 16)
 
 
@@ -33,7 +38,8 @@ def run_time_cap_km(brief: TrainingBrief, long: bool = False) -> float:
 
 def _week_cap_km(brief: TrainingBrief, runs: int) -> float:
     """The most running the week's run sessions can hold in the time given."""
-    return run_time_cap_km(brief, long=True) + (runs - 1) * run_time_cap_km(brief)
+    long = run_time_cap_km(brief, long=True)
+    return long + (runs - 1) * min(run_time_cap_km(brief), long * 0.85)  # easy runs stay shorter
 
 
 def _start_km(brief: TrainingBrief, runs: int) -> float:
@@ -51,7 +57,7 @@ def _peak_km(brief: TrainingBrief, start: float, runs: int) -> float:
     event = brief.event
     if event is not None and event.kind == "race" and event.distance_km:
         peaks = next((p for limit, p in _RACE_PEAKS if event.distance_km <= limit), _RACE_PEAKS[-1][1])
-        peak = peaks[level]
+        peak = max(peaks[level], start * 1.25)  # someone already running near it still builds
     elif brief.goal.value == "endurance":
         peak = max(start * 1.4, (15, 25, 40)[level])
     else:
@@ -86,7 +92,7 @@ def _race_week_km(brief: TrainingBrief, peak: float, race_km: float | None, runs
     if race_km is None:  # an event week (a hike, a wedding): lighter
         return peak * DELOAD_RUN_RATIO
     shakeouts = max(runs - 1, 0) * max(MIN_RUN_KM, min(5.0, peak * 0.1))
-    return min(race_km + shakeouts, peak * 1.1)
+    return race_km + shakeouts  # the race is run whatever the weeks before held
 
 
 def long_and_quality(
@@ -104,7 +110,7 @@ def long_and_quality(
     long = min(week_km * share, cap, run_time_cap_km(brief, long=True))
     building = phase in (Phase.base, Phase.build, Phase.peak)
     if race_km and runs > 1 and building:  # build the long run towards the race distance
-        room = week_km - MIN_RUN_KM * (runs - 1)
+        room = min(week_km - MIN_RUN_KM * (runs - 1), week_km * LONG_RUN_MAX_SHARE.get(runs, 0.35))
         long = max(long, min(race_km * 0.8, cap, room, run_time_cap_km(brief, long=True)))
     if runs > 1:
         easy = (week_km - long) / (runs - 1)
@@ -139,7 +145,7 @@ def strength_sets(brief: TrainingBrief, sessions: int, phases: list[tuple[Phase,
     per_session = (brief.minutes_per_session - WARM_UP) / _SET_MINUTES[brief.goal.value]
     if brief.goal.value == "endurance" or (brief.event and brief.event.kind == "race"):
         per_session = min(per_session, _RUNNER_SETS_PER_SESSION[level])
-    full = min(per_session * sessions, _WEEKLY_SET_CAP[level])
+    full = min(per_session * sessions, _WEEKLY_SET_CAP[level], _reachable_sets(brief))
     out: list[int] = []
     last_build, in_block = round(full * 0.78), 0
     for phase, block in phases:
@@ -152,6 +158,18 @@ def strength_sets(brief: TrainingBrief, sessions: int, phases: list[tuple[Phase,
         out.append(last_build)
         in_block += 1
     return out
+
+
+def _reachable_sets(brief: TrainingBrief) -> float:
+    """What the muscle groups this person can train (kit and injuries allowing) hold a week under the
+    rules' per-group cap: each set counts for ~3 groups, with room."""
+    groups = {
+        group
+        for exercise in allowed_exercises(brief)
+        if exercise.is_strength
+        for group in exercise.muscle_groups
+    }
+    return len(groups) * GROUP_WEEKLY_CAP / (3.2 if len(groups) < 9 else 2.3)
 
 
 def rep_range(brief: TrainingBrief, block: int, phase: Phase) -> tuple[int, int]:
@@ -181,3 +199,14 @@ def rpe(brief: TrainingBrief, block: int, phase: Phase) -> float:
     bump = {Phase.base: 0.0, Phase.build: 0.5, Phase.peak: 1.0}[phase]
     ceiling = 7.5 if brief.age >= 65 or level == 0 else 9.0
     return min(base + bump, ceiling)
+
+
+def minutes_floor(brief: TrainingBrief, share: float, week_sets: int, strength_sessions: int) -> int:
+    """The least a non-run session must last: `share` of the minutes, unless the week's hard sets
+    (capped by level) fill less than that; then what the sets need plus a cool-down. A beginner
+    with 90 minutes is not given 90 minutes of sets to fill them."""
+    wanted = brief.minutes_per_session * share
+    if strength_sessions == 0:
+        return round(wanted)
+    need = WARM_UP + week_sets / strength_sessions * _SET_MINUTES[brief.goal.value] + COOL_DOWN_ROOM
+    return round(min(wanted, need))

@@ -1,21 +1,18 @@
-"""A deterministic coach that needs no LLM: the fallback, and the reference the rules are tested with.
+"""A deterministic coach that needs no LLM: the default without an API key, and the fallback.
 
-The plan is built in three steps:
-
-1. a *blueprint*: the training days, the split (which session on which day) and the exercises of
-   every session, fitted to the person's minutes at the heaviest week of a block;
-2. a *running schedule*: weekly kilometres growing at most ~8% a week, checked against the
-   10% rule on the real, rounded distances;
-3. the *weeks*: sets, reps and intensity by position in a 4-week block (establish, build, push,
-   deload), deloads at ~60% volume every 4th week in plans of 6+ weeks.
-
-Everything is a pure function of the brief, so the same brief always gives the same plan.
+It writes every week from the periodisation skeleton's target for that week (web/domain/skeleton.py):
+the layout of days and sessions is the plan's (layout.py), the exercises are chosen per block
+(selection.py: best kit first, harder variations block by block, accessories rotated, the person's
+wishes given their own work), and each session is written to the target's sets, reps, RPE,
+kilometres and minutes (strength.py, runs.py, other.py). Any week can be written on its own.
 """
 
 from __future__ import annotations
 
-from web.coach.offline_coach.coach import OfflineCoach
+from web.coach.offline_coach.coach import OfflineCoach, build_outline, build_plan, build_week, frame
 from web.coach.offline_coach.playbook import build_playbook
-from web.coach.offline_coach.weeks import _weeks_for, build_outline, build_week, build_weeks
+from web.coach.offline_coach.week import build_weeks, write_week
 
-__all__ = ["OfflineCoach", "_weeks_for", "build_outline", "build_playbook", "build_week", "build_weeks"]
+__all__ = [
+    "OfflineCoach", "build_outline", "build_plan", "build_playbook", "build_week", "build_weeks", "frame", "write_week",
+]  # fmt: skip

@@ -1,16 +1,59 @@
-"""The offline coach behind the Coach protocol."""
+"""The offline coach behind the Coach protocol: deterministic, zero tokens, every week to its target."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from web.coach.base import Generated, PlaybookNotes, Usage
+from web.coach.offline_coach.outline import build_outline as _outline
 from web.coach.offline_coach.playbook import build_playbook
-from web.coach.offline_coach.weeks import build_outline, build_week
+from web.coach.offline_coach.week import Layout, plan_layout, write_week
 from web.domain.brief import TrainingBrief
-from web.domain.plan import PlannedWeek, PlanOutline
+from web.domain.plan import PlanContent, PlannedWeek, PlanOutline
+from web.domain.skeleton import Skeleton, build_skeleton
+
+
+@lru_cache(maxsize=64)
+def _plan_frame(brief_json: str) -> tuple[TrainingBrief, Skeleton, Layout]:
+    brief = TrainingBrief.model_validate_json(brief_json)
+    skeleton = build_skeleton(brief)
+    return brief, skeleton, plan_layout(brief, skeleton)
+
+
+def frame(brief: TrainingBrief) -> tuple[Skeleton, Layout]:
+    """The brief's skeleton and weekly layout (cached: the same brief always gives the same plan)."""
+    _, skeleton, layout = _plan_frame(brief.model_dump_json())
+    return skeleton, layout
+
+
+def build_outline(brief: TrainingBrief) -> PlanOutline:
+    skeleton, layout = frame(brief)
+    return _outline(brief, skeleton, layout)
+
+
+def build_week(brief: TrainingBrief, number: int) -> PlannedWeek:
+    """Week `number`, written from its skeleton target alone."""
+    skeleton, layout = frame(brief)
+    if not 1 <= number <= len(skeleton.weeks):
+        raise ValueError(f"week {number} is outside a {len(skeleton.weeks)}-week plan")
+    return write_week(brief, skeleton.week(number), layout)
+
+
+def build_plan(brief: TrainingBrief) -> PlanContent:
+    skeleton, _ = frame(brief)
+    outline = build_outline(brief)
+    return PlanContent(
+        title=outline.title,
+        summary=outline.summary,
+        weeks=[build_week(brief, n) for n in range(1, brief.weeks + 1)],
+        skeleton=skeleton,
+        from_your_words=[*brief.understood, *skeleton.notes],
+        not_understood=list(brief.unparsed),
+    )
 
 
 class OfflineCoach:
-    """Deterministic plans with zero token usage; every week it writes passes the plan rules."""
+    """Deterministic plans with zero token usage; every week it writes passes the rules and its target."""
 
     name = "offline"
 
@@ -18,14 +61,18 @@ class OfflineCoach:
         return Generated(build_outline(brief), Usage())
 
     async def week(
-        self, brief: TrainingBrief, outline: PlanOutline, number: int, previous: PlannedWeek | None
+        self, brief: TrainingBrief, outline: PlanOutline, number: int, previous: PlannedWeek | None = None
     ) -> Generated[PlannedWeek]:
-        return Generated(build_week(brief, number, outline), Usage())
+        week = build_week(brief, number)
+        planned = next((w for w in outline.weeks if w.number == number), None)
+        if planned is not None and planned.is_deload == week.is_deload:
+            week.theme = planned.theme  # the outline's theme, when it agrees
+        return Generated(week, Usage())
 
     async def repair_week(
         self, brief: TrainingBrief, outline: PlanOutline, week: PlannedWeek, violations: list[str]
     ) -> Generated[PlannedWeek]:
-        return Generated(build_week(brief, week.number, outline), Usage())
+        return await self.week(brief, outline, week.number)
 
     async def playbook(self, brief: TrainingBrief) -> Generated[PlaybookNotes]:
         return Generated(build_playbook(brief), Usage())

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from web.coach.base import PlaybookCategory, PlaybookNote, PlaybookNotes
-from web.coach.offline_coach.blueprint import _pick_days
-from web.coach.offline_coach.weeks import _GOAL_TITLES
+from web.coach.offline_coach.layout import pick_days
+from web.coach.offline_coach.outline import GOAL_TITLES
 from web.domain.brief import TrainingBrief
 from web.domain.catalogue import allowed_exercises
 from web.domain.enums import Activity, Experience, Goal, Injury
-from web.domain.rules import DAY_NAMES, expected_sessions
+from web.domain.measures import DAY_NAMES
+from web.domain.skeleton import expected_sessions
 
 _INJURY_LIMITS = {
-    Injury.knee: "Knee: no jumping, deep or loaded squats, lunges or running; use partial-range box "
-    "squats, bridges and low-impact cardio such as cycling or walking.",
+    Injury.knee: "Knee: no jumping, deep or loaded squats, lunges or hard interval running; easy runs "
+    "build slowly; use partial-range box squats, bridges and low-impact cardio.",
     Injury.lower_back: "Lower back: no loaded hinges (deadlifts, swings, bent-over rows) and no rowing "
     "machine; use bridges, hip thrusts and supported rows.",
     Injury.shoulder: "Shoulder: no overhead pressing, pull-ups, dips or bench press; use floor presses, "
@@ -50,7 +51,7 @@ def _limit_notes(brief: TrainingBrief) -> list[str]:
 
 def _schedule_notes(brief: TrainingBrief) -> list[str]:
     count = expected_sessions(brief)
-    days = ", ".join(DAY_NAMES[d] for d in _pick_days(brief, count)) or "no days"
+    days = ", ".join(DAY_NAMES[d] for d in pick_days(brief, count)) or "no days"
     notes = [f"Trains {count} times a week ({days}), up to {brief.minutes_per_session} minutes a session."]
     if count < brief.sessions_per_week:
         notes.append(
@@ -66,7 +67,7 @@ def _preference_notes(brief: TrainingBrief) -> list[str]:
     activities = ", ".join(a.value for a in brief.activities) or "no stated preference"
     equipment = ", ".join(e.value.replace("_", " ") for e in brief.equipment) or "bodyweight only"
     return [
-        f"Goal: {_GOAL_TITLES[brief.goal]}. Enjoys: {activities}.",
+        f"Goal: {GOAL_TITLES[brief.goal]}. Enjoys: {activities}.",
         f"Equipment: {equipment}.",
     ]
 

@@ -1,166 +1,153 @@
-"""Runs: the weekly kilometres, split into easy, long, tempo and interval runs."""
+"""Run sessions written to the week's target: the long run, one quality run, easy runs for the rest of
+the kilometres, and in race week short shake-outs before the race itself."""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
-from web.coach.offline_coach.dosing import _LEVEL, _RUN_TITLES, DELOAD_FACTOR, EASY_PACE
 from web.domain.brief import TrainingBrief
-from web.domain.catalogue import CatalogueExercise, work_seconds
-from web.domain.enums import Experience, Goal
-from web.domain.plan import PlannedExercise
-from web.domain.rules import MAX_RUNNING_INCREASE, running_start_cap_km
+from web.domain.catalogue import estimate_session_minutes, get_exercise
+from web.domain.enums import SessionKind, Weekday
+from web.domain.plan import PlannedExercise, PlannedSession
+from web.domain.skeleton import Quality, WeekTarget
+from web.domain.volumes import MIN_RUN_KM, run_time_cap_km
 
-if TYPE_CHECKING:  # the blueprint builds run sessions with _floor1, so it imports this module
-    from web.coach.offline_coach.blueprint import _Blueprint, _RunSpec
-
-
-def _floor1(km: float) -> float:
-    return math.floor(km * 10 + 1e-9) / 10
+EASY = "Easy, conversational pace (RPE 3-4)"
+WARM_KM, COOL_KM = 1.5, 1.0
 
 
-def _warm_up_km(brief: TrainingBrief) -> float:
-    return 1.5 if brief.experience is Experience.advanced else 1.0
+def km(value: float) -> float:
+    return max(0.0, math.floor(value * 10 + 1e-6) / 10)
 
 
-def _run_item(
-    exercise: CatalogueExercise, km: float, intensity: str, notes: str, sets: int = 1, rest: int = 0
+def _run(
+    exercise_id: str, distance: float, intensity: str, notes: str, sets: int = 1, rest: int = 0
 ) -> PlannedExercise:
+    exercise = get_exercise(exercise_id)
+    assert exercise is not None, exercise_id
     return PlannedExercise(
-        exercise_id=exercise.id,
+        exercise_id=exercise_id,
         name=exercise.name,
         sets=sets,
         reps=None,
         duration_seconds=None,
-        distance_km=km,
+        distance_km=km(distance),
         rest_seconds=rest,
         intensity=intensity,
         notes=notes,
     )
 
 
-def _tempo_km(bp: _Blueprint, km: float) -> float:
-    """The threshold part of a tempo run: capped by experience and by the time left after the warm-up."""
-    minutes, warm = bp.brief.minutes_per_session - 5, _warm_up_km(bp.brief)
-    fits = (minutes - warm * EASY_PACE) / (bp.library["tempo_run"].pace_min_per_km or EASY_PACE)
-    return _floor1(max(0.0, min(km - warm, fits, (2.5, 4.0, 6.0)[_LEVEL[bp.brief.experience]])))
+def _session(brief: TrainingBrief, day: Weekday, title: str, items: list[PlannedExercise]) -> PlannedSession:
+    session = PlannedSession(day=day, title=title, kind=SessionKind.run, duration_minutes=5, exercises=items)
+    estimate = math.ceil(estimate_session_minutes(session) - 1e-9)
+    race = any(e.distance_km and e.distance_km >= 5 and "Race" in e.intensity for e in items)
+    session.duration_minutes = max(5, min(240 if race else brief.minutes_per_session, estimate))
+    return session
 
 
-def _interval_reps(bp: _Blueprint, km: float) -> tuple[int, float]:
-    rep_km = 0.8 if bp.brief.experience is Experience.advanced else 0.4
-    warm = _warm_up_km(bp.brief)
-    seconds = (bp.brief.minutes_per_session - 5 - warm * EASY_PACE) * 60
-    per_rep = rep_km * (bp.library["interval_run"].pace_min_per_km or EASY_PACE) * 60 + 90
-    most = 8 if rep_km < 0.5 else 6
-    reps = min(most, math.floor((km - warm) / rep_km + 1e-9), math.floor(seconds / per_rep))
-    return max(0, reps), rep_km
-
-
-def _with_cool_down(bp: _Blueprint, items: list[PlannedExercise], km: float) -> list[PlannedExercise]:
-    """Fill the rest of a quality run's share with an easy cool-down jog, as far as time allows."""
-    done = sum((e.distance_km or 0.0) * e.sets for e in items)
-    seconds_left = (bp.brief.minutes_per_session - 5) * 60 - sum(
-        e.sets * (work_seconds(e) + e.rest_seconds) for e in items
-    )
-    cool = _floor1(max(0.0, min(km - done, seconds_left / 60 / EASY_PACE)))
-    if cool < 0.5:
-        return items
-    easy = "Easy, conversational pace (RPE 3-4)"
-    return [*items, _run_item(bp.library["easy_run"], cool, easy, "Easy cool-down jog.")]
-
-
-def _run_items(bp: _Blueprint, spec: _RunSpec, km: float) -> list[PlannedExercise]:
-    easy = "Easy, conversational pace (RPE 3-4)"
-    if spec.style in ("easy", "long"):
-        notes = "Walk breaks are fine; finish feeling you could do more."
-        return [_run_item(spec.exercise, _floor1(max(km, min(1.0, spec.cap_km))), easy, notes)]
-    warm = _run_item(
-        bp.library["easy_run"], _warm_up_km(bp.brief), easy, "Warm-up jog; add a few relaxed strides."
-    )
-    if spec.style == "tempo":
-        tempo_notes = "Steady effort you could hold for about an hour."
-        work = _run_item(spec.exercise, _tempo_km(bp, km), "Comfortably hard, RPE 6-7", tempo_notes)
-    else:
-        reps, rep_km = _interval_reps(bp, km)
-        interval_notes = "Walk or jog gently between repeats."
-        work = _run_item(
-            spec.exercise,
-            rep_km,
-            "Hard, RPE 8 (about 5 km race effort)",
-            interval_notes,
-            sets=max(reps, 1),
-            rest=90,
+def quality_run(
+    brief: TrainingBrief, target: WeekTarget, day: Weekday, total: float, easy_id: str
+) -> PlannedSession:
+    """The week's quality session in `total` km: warm-up, the work, cool-down."""
+    room = max(0.0, total - WARM_KM - COOL_KM)
+    # The hard part stays a sensible share of the week; the rest of the run is easy warm-up and cool-down.
+    share = 0.12 if target.quality is Quality.intervals else 0.2
+    work = min(room, max(2.4 if target.quality is Quality.intervals else 1.0, share * target.running_km))
+    easy_extra = room - work
+    warm = _run(easy_id, WARM_KM + easy_extra * 0.6, EASY, "Warm up, then 4 relaxed strides of 20 seconds.")
+    cool = _run(easy_id, COOL_KM + easy_extra * 0.4, EASY, "Cool down at an easy jog or walk.")
+    if target.quality is Quality.intervals and work >= 2.4:
+        reps = max(3, min(6, round(work / 0.8)))
+        rep_km = km(work / reps)
+        item = _run("interval_run", rep_km, "Hard, RPE 8 (about 5 km race effort)",
+                    "Walk or jog gently for 90 seconds between repeats.", sets=reps, rest=90)  # fmt: skip
+        return _session(brief, day, f"Intervals: {reps} x {rep_km * 1000:.0f} m", [warm, item, cool])
+    if target.quality in (Quality.tempo, Quality.race_pace, Quality.intervals) and work >= 1.0:
+        race = target.quality is Quality.race_pace
+        intensity = "Goal race pace, controlled" if race else "Comfortably hard, RPE 6-7"
+        notes = (
+            "Practise the pace you will race at."
+            if race
+            else "A steady effort you could hold for about an hour."
         )
-    return _with_cool_down(bp, [warm, work], km)
+        title = "Race-pace run" if race else "Tempo run"
+        return _session(brief, day, title, [warm, _run("tempo_run", work, intensity, notes), cool])
+    notes = (
+        "Easy, then 6 relaxed strides of 20 seconds with a walk back."
+        if target.quality is Quality.strides
+        else "Keep it easy enough to talk."
+    )
+    title = "Easy run + strides" if target.quality is Quality.strides else "Easy run"
+    return _session(brief, day, title, [_run(easy_id, total, EASY, notes)])
 
 
-def _run_sessions(bp: _Blueprint) -> list[_RunSpec]:
-    return [s.run for s in bp.sessions if s.run is not None]
-
-
-def _week_run_items(bp: _Blueprint, target_km: float) -> list[list[PlannedExercise]]:
-    specs = _run_sessions(bp)
-    total_weight = sum(spec.weight for spec in specs) or 1.0
-    return [_run_items(bp, spec, min(target_km * spec.weight / total_weight, spec.cap_km)) for spec in specs]
-
-
-def _km(items: list[list[PlannedExercise]]) -> float:
-    return sum((e.distance_km or 0.0) * e.sets for session in items for e in session)
-
-
-def _settle_quality_runs(bp: _Blueprint) -> None:
-    """Quality runs that cannot hold real work at the starting volume become easier runs for the plan."""
-    specs = _run_sessions(bp)
-    total_weight = sum(spec.weight for spec in specs) or 1.0
-    for session in bp.sessions:
-        spec = session.run
-        if spec is None:
-            continue
-        km = min(bp.run_start * spec.weight / total_weight, spec.cap_km)
-        if spec.style == "interval" and _interval_reps(bp, km)[0] < 3:
-            spec.style, spec.exercise, session.title = "tempo", bp.library["tempo_run"], _RUN_TITLES["tempo"]
-        if spec.style == "tempo" and _tempo_km(bp, km) < 1.0:
-            spec.style, spec.exercise, session.title = "easy", bp.library["easy_run"], _RUN_TITLES["easy"]
-            spec.cap_km = _floor1((bp.brief.minutes_per_session - 5) / EASY_PACE)
-
-
-def _run_volume(brief: TrainingBrief, runs: int) -> tuple[float, float, float]:
-    """(starting weekly km, ceiling, weekly growth) for this person."""
-    level, cap = _LEVEL[brief.experience], running_start_cap_km(brief)
-    if brief.goal is Goal.endurance:
-        start = min(max(brief.current_weekly_running_km, (8, 15, 25)[level]), cap)
-        return start, max(start, (30, 50, 80)[level]), 1.08
-    start = min((3, 5, 6)[level] * runs, cap)
-    return start, start * 1.3, 1.05
-
-
-def _next_run_target(bp: _Blueprint, previous: float | None, previous_km: float) -> float:
-    """The next build week's km target: grow, but never past +10% on the real, rounded distances."""
-    if not _run_sessions(bp):
-        return 0.0
-    if previous is None:
-        target, limit = bp.run_start, running_start_cap_km(bp.brief)
-        for _ in range(40):
-            if _km(_week_run_items(bp, target)) <= limit + 1e-9:
-                break
-            target *= 0.9
-        return target
-    target = min(previous * bp.run_growth, max(bp.run_max, previous))
-    limit = previous_km * (1 + MAX_RUNNING_INCREASE)
-    for step in range(11):
-        candidate = target - (target - previous) * step / 10
-        if _km(_week_run_items(bp, candidate)) <= limit + 1e-9:
-            return candidate
-    return previous
-
-
-def _deload_runs(exercises: list[PlannedExercise]) -> list[PlannedExercise]:
-    out = []
-    for e in exercises:
-        if e.sets > 1:
-            sets = max(1, math.floor(e.sets * DELOAD_FACTOR))
-            out.append(e.model_copy(update={"sets": sets, "intensity": "Controlled, RPE 7"}))
-        else:
-            out.append(e.model_copy(update={"distance_km": _floor1((e.distance_km or 0) * DELOAD_FACTOR)}))
+def run_sessions(
+    brief: TrainingBrief, target: WeekTarget, slots: list[tuple[Weekday, str]], easy_id: str
+) -> dict[Weekday, PlannedSession]:
+    """The week's runs by day, adding up to the target's kilometres."""
+    if not slots:
+        return {}
+    cap = run_time_cap_km(brief)
+    out: dict[Weekday, PlannedSession] = {}
+    long_day = next((d for d, kind in slots if kind == "long"), slots[-1][0])
+    others = [(d, kind) for d, kind in slots if d != long_day]
+    if target.race_km:
+        race = target.race_km
+        shake = (
+            km(min(cap, max(MIN_RUN_KM, (target.running_km - race) / max(len(others), 1)))) if others else 0
+        )
+        for day, _kind in others:
+            out[day] = _session(
+                brief,
+                day,
+                "Shake-out run",
+                [_run(easy_id, shake, EASY, "Short and easy: save your legs for the race.")],
+            )
+        out[long_day] = _session(
+            brief,
+            long_day,
+            "Race day",
+            [
+                _run(
+                    "easy_run",
+                    race,
+                    "Race effort: even pace, strong finish",
+                    "Start a little slower than goal pace; enjoy it.",
+                )
+            ],
+        )
+        return out
+    long_km = km(target.long_run_km if others else target.running_km)
+    out[long_day] = _session(
+        brief,
+        long_day,
+        "Long run",
+        [
+            _run(
+                "long_run",
+                long_km,
+                EASY,
+                "Slow and steady; walk breaks are fine. This is the week's longest run.",
+            )
+        ],
+    )
+    rest_km = max(0.0, target.running_km - long_km)
+    quality_day = next((d for d, kind in others if kind == "quality"), None)
+    easy_days = [d for d, _ in others if d != quality_day]
+    share = rest_km / max(len(others), 1)
+    ceiling = max(0.5, long_km - 0.3)  # every other run shorter than the long one
+    if quality_day is not None:
+        q_km = min(share, ceiling, (brief.minutes_per_session - 5) / 6.0)
+        out[quality_day] = quality_run(brief, target, quality_day, q_km, easy_id)
+        rest_km -= _distance(out[quality_day])
+    each = km(max(0.5, min(cap, ceiling, rest_km / max(len(easy_days), 1))))
+    for day in easy_days:
+        out[day] = _session(
+            brief, day, "Easy run", [_run(easy_id, each, EASY, "Keep it easy enough to talk.")]
+        )
     return out
+
+
+def _distance(session: PlannedSession) -> float:
+    return sum((e.distance_km or 0) * e.sets for e in session.exercises)
