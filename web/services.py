@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,8 @@ def build_services(settings: Settings, *, with_runner: bool) -> Services:
         notifier=notifier,
         metrics=metrics,
         week_parallelism=settings.week_parallelism,
+        week_fallback=fallback,
+        llm_gate=asyncio.Semaphore(settings.llm_max_concurrency),
     )
     runner = JobRunner(deps, settings, playbook_coach=coach) if with_runner else None
     limits = Limits(settings, WindowCounter(settings.redis_url))

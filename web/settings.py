@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     openai_max_completion_tokens: int = 6000
     prompt_token_budget: int = 12_000
     llm_fallback_enabled: bool = True
-    week_parallelism: int = Field(default=3, ge=1, le=8)
+    week_parallelism: int = Field(default=16, ge=1, le=52)
+    llm_max_concurrency: int = Field(default=32, ge=1, le=512)
     llm_cache_ttl_hours: float = Field(default=168, ge=0)  # 0 turns the cache of LLM answers off
 
     # Auth

@@ -59,6 +59,7 @@ BEHAVIOURS: frozenset[str] = frozenset(
         "truncated",  # finish_reason "length", content cut mid-JSON
         "invalid_plan",  # parses, breaks the rules (day outside the brief, barbell exercise, ...)
         "wrong_week",  # a valid week with another number than asked
+        "short_outline",  # an outline missing its last week
         "slow_trickle",  # the ok body sent in small chunks over `seconds` (default 1.5)
         "prompt_injection_echo",  # ok, with <script>, hx-get and {{ 7*7 }} inside titles and notes
     }
@@ -375,6 +376,8 @@ class FakeOpenAI:
         value = await self._default_answer(kind, week, messages)
         if name == "invalid_plan":
             value = _break_rules(kind, value, messages)
+        elif name == "short_outline" and kind == "outline":
+            value["weeks"] = value["weeks"][:-1]
         elif name == "wrong_week" and kind in ("week", "repair"):
             value["number"] = value["number"] + 1 if value["number"] < 52 else value["number"] - 1
         elif name == "prompt_injection_echo":
@@ -419,9 +422,7 @@ class FakeOpenAI:
             if kind == "week":
                 if week is None:
                     raise ValueError("no WEEK_NUMBER line in a week request")
-                previous_data = prompts.read_block(messages, prompts.PREVIOUS_OPEN, prompts.PREVIOUS_CLOSE)
-                previous = PlannedWeek.model_validate(previous_data) if previous_data is not None else None
-                generated = await coach.week(brief, outline, week, previous)
+                generated = await coach.week(brief, outline, week, None)
             else:
                 week_data = prompts.read_block(messages, prompts.WEEK_OPEN, prompts.WEEK_CLOSE)
                 if week_data is None:

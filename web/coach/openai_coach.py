@@ -209,9 +209,7 @@ class OpenAICoach:
                 retryable=True,
             )
         if week is not None and isinstance(parsed, PlannedWeek) and parsed.number != week:
-            raise CoachError(
-                CoachErrorCode.malformed, f"asked for week {week}, got week {parsed.number}", retryable=True
-            )
+            parsed = parsed.model_copy(update={"number": week})  # the server knows the number it asked for
         return parsed
 
     def _record(

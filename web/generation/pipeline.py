@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from web.clock import now
-from web.coach.base import Coach, CoachError, Usage
+from web.coach.base import Coach, CoachError, CoachErrorCode, Usage
+from web.coach.cache import fresh_answers
 from web.db import write_transaction
 from web.domain import rules
 from web.domain.brief import TrainingBrief
 from web.domain.plan import PlanContent, PlannedWeek, PlanOutline
+from web.domain.skeleton import build_skeleton
 from web.generation.progress import Notifier, append_event, event_payload
 from web.observability import Metrics
 from web.tables import GenerationJob
 
 log = logging.getLogger("web.generation.pipeline")
+WEEK_MAX_ATTEMPTS = 2  # answers asked for one week before the fallback coach writes it
 
 
 class GenerationFailed(Exception):
@@ -37,7 +40,10 @@ class PipelineDeps:
     fallback: Coach | None  # the offline coach, when falling back is enabled and the primary is the LLM
     notifier: Notifier
     metrics: Metrics
-    week_parallelism: int = 3
+    week_parallelism: int = 16
+    week_fallback: Coach | None = None  # writes a week whose LLM answers kept failing (the offline coach)
+    # LLM calls in flight across all jobs of this process (LLM_MAX_CONCURRENCY); the SDK backs off on 429.
+    llm_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(32))
 
 
 @dataclass
@@ -76,6 +82,7 @@ async def run_pipeline(job: GenerationJob, deps: PipelineDeps) -> Outcome:
     brief = TrainingBrief.model_validate(job.brief)
     checkpoint: dict[str, Any] = dict(job.checkpoint or {})
     progress = Progress(job, deps.notifier)
+    fresh_answers.set(job.kind == "regenerate")  # a new version is written afresh, never from the cache
     await progress.stage("reading", "Reading your answers", 5)
     coach = deps.coach
     if checkpoint.get("coach") and deps.fallback and checkpoint["coach"] == _fallback_label(deps.fallback):
@@ -104,34 +111,114 @@ async def _write_plan(
     label = coach.name if coach is deps.coach else _fallback_label(coach)
     usage = Usage()
     n = brief.weeks
+    skeleton = build_skeleton(brief)  # the targets every week is written against
     if checkpoint.get("coach") != label:
         checkpoint.clear()
         checkpoint["coach"] = label
     if "outline" in checkpoint:
         outline = PlanOutline.model_validate(checkpoint["outline"])
     else:
-        result = await coach.outline(brief)
-        outline, usage = result.value, usage + result.usage
+        await progress.stage("planning", f"Planning your {n} weeks", 8)
+        outline, usage = await _outline(brief, coach)
         checkpoint["outline"] = outline.model_dump(mode="json")
         checkpoint.setdefault("weeks", {})
     await progress.stage("planning", f"Planning your {n} weeks", 10, checkpoint=dict(checkpoint))
-    weeks, week_usage = await _write_weeks(brief, outline, coach, checkpoint, progress, deps.week_parallelism)
+    writer = WeekWriter(brief, outline, skeleton, coach, deps.week_fallback, deps.llm_gate)
+    weeks, week_usage = await _write_weeks(writer, checkpoint, progress, deps.week_parallelism)
     usage += week_usage
     await progress.stage("checking", "Checking the plan", 88)
     content = PlanContent(
-        title=outline.title, summary=outline.summary, weeks=weeks, guidance=_guidance(brief)
+        title=outline.title,
+        summary=_summary(outline.summary, writer.fallback_weeks),
+        weeks=weeks,
+        guidance=_guidance(brief),
+        skeleton=skeleton,
+        fallback_weeks=sorted(writer.fallback_weeks),
+        from_your_words=[*brief.understood, *skeleton.notes],
+        not_understood=list(brief.unparsed),
     )
-    content, repair_usage = await _check_and_repair(brief, outline, content, coach)
-    return Outcome(content=content, coach=label, usage=usage + repair_usage)
+    remaining = rules.check_plan(brief, content)  # the safety net over the whole plan
+    if remaining:
+        raise GenerationFailed("plan_invalid", "after the weeks: " + ",".join(v.code for v in remaining))
+    return Outcome(content=content, coach=label, usage=usage)
+
+
+async def _outline(brief: TrainingBrief, coach: Coach) -> tuple[PlanOutline, Usage]:
+    """The outline, which must cover weeks 1..n; one that does not is a malformed answer, asked again once."""
+    usage = Usage()
+    for attempt in (1, 2):
+        result = await coach.outline(brief)
+        usage += result.usage
+        numbers = [w.number for w in result.value.weeks]
+        if numbers == list(range(1, brief.weeks + 1)):
+            return result.value, usage
+        log.warning(
+            "outline does not cover the plan's weeks", extra={"attempt": attempt, "weeks": len(numbers)}
+        )
+    raise CoachError(CoachErrorCode.malformed, f"outline covers {numbers}", retryable=True)
+
+
+def _summary(summary: str, fallback_weeks: set[int]) -> str:
+    if not fallback_weeks:
+        return summary
+    listed = ", ".join(str(n) for n in sorted(fallback_weeks))
+    note = f" Week{'s' if len(fallback_weeks) > 1 else ''} {listed} written by our built-in coach."
+    return (summary[: 600 - len(note)] + note)[:600]
+
+
+class WeekWriter:
+    """Writes one week against its target: the coach's answer, checked; a rule break goes back once with
+    its violations, a malformed or failed answer is asked again; a week that still fails is written by
+    the fallback coach under the same target (and listed). The server sets the week number."""
+
+    def __init__(self, brief, outline, skeleton, coach: Coach, fallback: Coach | None, gate) -> None:
+        self.brief, self.outline, self.skeleton = brief, outline, skeleton
+        self.coach, self.fallback, self.gate = coach, fallback, gate
+        self.fallback_weeks: set[int] = set()
+
+    def violations(self, week: PlannedWeek) -> list[str]:
+        target = self.skeleton.week(week.number)
+        return [v.message for v in rules.check_week(self.brief, week, (), target)]
+
+    async def write(self, number: int) -> tuple[PlannedWeek, Usage]:
+        usage, week, problems, failure = Usage(), None, [], None
+        for attempt in range(1, WEEK_MAX_ATTEMPTS + 1):
+            try:
+                async with self.gate:
+                    if week is not None and problems:  # a rule break: repair it, naming the violations
+                        result = await self.coach.repair_week(self.brief, self.outline, week, problems)
+                    else:
+                        result = await self.coach.week(self.brief, self.outline, number, None)
+            except CoachError as exc:
+                failure = exc
+                log.warning(
+                    "week answer failed", extra={"week": number, "code": exc.code.value, "attempt": attempt}
+                )
+                week, problems = None, []
+                continue
+            usage += result.usage
+            week = result.value.model_copy(update={"number": number})  # the server knows the number
+            problems = self.violations(week)
+            if not problems:
+                return week, usage
+            log.info("week broke rules", extra={"week": number, "attempt": attempt, "count": len(problems)})
+        if self.fallback is None:
+            if failure is not None and week is None:
+                raise failure
+            raise GenerationFailed("plan_invalid", f"week {number} could not be written to its rules")
+        result = await self.fallback.week(self.brief, self.outline, number, None)
+        self.fallback_weeks.add(number)
+        return result.value.model_copy(update={"number": number}), usage
 
 
 async def _write_weeks(
-    brief, outline, coach, checkpoint, progress, parallelism
+    writer: WeekWriter, checkpoint: dict, progress: Progress, parallelism: int
 ) -> tuple[list[PlannedWeek], Usage]:
-    n = brief.weeks
+    n = writer.brief.weeks
     done: dict[int, PlannedWeek] = {
         int(k): PlannedWeek.model_validate(v) for k, v in (checkpoint.get("weeks") or {}).items()
     }
+    writer.fallback_weeks.update(int(k) for k in checkpoint.get("fallback_weeks") or [])
     usage = Usage()
     gate = asyncio.Semaphore(parallelism)
     lock = asyncio.Lock()  # one progress write at a time keeps event ids and percent in step
@@ -141,17 +228,18 @@ async def _write_weeks(
         async with gate:
             async with lock:
                 await progress.stage("writing", f"Writing week {number} of {n}", _week_percent(len(done), n))
-            result = await coach.week(brief, outline, number, None)
+            week, week_usage = await writer.write(number)
         async with lock:
-            done[number] = result.value
-            usage += result.usage
-            checkpoint.setdefault("weeks", {})[str(number)] = result.value.model_dump(mode="json")
+            done[number] = week
+            usage += week_usage
+            checkpoint.setdefault("weeks", {})[str(number)] = week.model_dump(mode="json")
+            checkpoint["fallback_weeks"] = sorted(writer.fallback_weeks)
             await progress.stage(
                 "writing",
                 f"Week {number} of {n} is ready",
                 _week_percent(len(done), n),
                 type_="week",
-                week=result.value.model_dump(mode="json"),
+                week=week.model_dump(mode="json"),
                 weeks_done=len(done),
                 weeks_total=n,
                 checkpoint=dict(checkpoint),
@@ -163,7 +251,6 @@ async def _write_weeks(
                 if number not in done:
                     group.create_task(one(number))
     except BaseExceptionGroup as group_error:
-        # The first week that failed stands for all: its siblings were cancelled with it.
         raise _first_cause(group_error) from None
     return [done[k] for k in range(1, n + 1)], usage
 
@@ -175,32 +262,6 @@ def _first_cause(group: BaseExceptionGroup) -> BaseException:
 
 def _week_percent(done: int, total: int) -> int:
     return 15 + int(70 * done / max(total, 1))
-
-
-async def _check_and_repair(brief, outline, content: PlanContent, coach: Coach) -> tuple[PlanContent, Usage]:
-    violations = rules.check_plan(brief, content)
-    if not violations:
-        return content, Usage()
-    log.info(
-        "plan broke training rules; one repair round", extra={"violations": [v.code for v in violations]}
-    )
-    if any(v.week is None for v in violations):
-        raise GenerationFailed(
-            "plan_invalid", "plan-level violations: " + ",".join(v.code for v in violations)
-        )
-    by_week: dict[int, list[str]] = {}
-    for v in violations:
-        by_week.setdefault(v.week, []).append(v.message)
-    weeks = list(content.weeks)
-    usage = Usage()
-    for number, messages in sorted(by_week.items()):
-        result = await coach.repair_week(brief, outline, weeks[number - 1], messages)
-        weeks[number - 1], usage = result.value, usage + result.usage
-    repaired = content.model_copy(update={"weeks": weeks})
-    remaining = rules.check_plan(brief, repaired)
-    if remaining:
-        raise GenerationFailed("plan_invalid", "after repair: " + ",".join(v.code for v in remaining))
-    return repaired, usage
 
 
 def _guidance(brief: TrainingBrief) -> list[str]:

@@ -16,6 +16,7 @@ from web.coach.base import CoachError, CoachErrorCode, PlaybookNotes, Usage
 from web.coach.openai_coach import OpenAICoach
 from web.domain.brief import TrainingBrief
 from web.domain.plan import PlanContent, PlannedWeek, PlanOutline
+from web.domain.skeleton import build_skeleton
 
 BRIEF = TrainingBrief(
     goal="general",
@@ -67,7 +68,7 @@ async def expect_error(awaitable: Any, code: CoachErrorCode, *, retryable: bool)
 def violations(brief: TrainingBrief, week: PlannedWeek) -> list[Any]:
     from web.domain.rules import check_week
 
-    return check_week(brief, week)
+    return check_week(brief, week, (), build_skeleton(brief).week(week.number))
 
 
 # ------------------------------------------------------------------------------------- happy path
@@ -90,22 +91,24 @@ async def test_outline_is_valid_and_reports_usage(
     assert call["response_format_type"] == "json_schema" and call["response_format"] == "PlanOutline"
 
 
-async def test_weeks_follow_the_rules_and_carry_the_previous_week(
+async def test_each_week_is_asked_for_against_its_own_targets(
     fake_openai: FakeOpenAI, client: openai.AsyncOpenAI
 ) -> None:
     coach = make_coach(client)
     outline = (await coach.outline(BRIEF)).value
-    previous = None
-    for number in (1, 2):
-        week = (await coach.week(BRIEF, outline, number, previous)).value
+    for number in (2, 1):  # in any order: the targets, not the week before, carry the progression
+        week = (await coach.week(BRIEF, outline, number, None)).value
         assert isinstance(week, PlannedWeek) and week.number == number
         assert violations(BRIEF, week) == []
-        previous = week
 
     week_calls = fake_openai.calls_for("week")
-    assert [c["week"] for c in week_calls] == [1, 2]
-    first, second = (c["messages"][1]["content"] for c in week_calls)
-    assert prompts.PREVIOUS_OPEN not in first and prompts.PREVIOUS_OPEN in second
+    assert [c["week"] for c in week_calls] == [2, 1]
+    second, first = (c["messages"][1]["content"] for c in week_calls)
+    targets = build_skeleton(BRIEF)
+    for text, target in ((first, targets.week(1)), (second, targets.week(2))):
+        assert prompts.TARGETS_OPEN in text and "This is the first week" not in text
+        assert f"{target.strength_sessions} of kind 'strength'" in text
+        assert f"is_deload must be {str(target.is_deload).lower()}" in text
     assert "WEEK_NUMBER: 2" in second.splitlines()
 
 
@@ -243,12 +246,13 @@ async def test_unparseable_answers_are_malformed(
     assert fake_openai.call_count == 1  # the SDK does not retry a 200
 
 
-async def test_wrong_week_number_is_malformed(fake_openai: FakeOpenAI, client: openai.AsyncOpenAI) -> None:
+async def test_the_server_sets_the_week_number(fake_openai: FakeOpenAI, client: openai.AsyncOpenAI) -> None:
     coach = make_coach(client)
     outline = (await coach.outline(BRIEF)).value
     fake_openai.script(Behaviour("wrong_week", match="week"))
-    error = await expect_error(coach.week(BRIEF, outline, 2, None), CoachErrorCode.malformed, retryable=True)
-    assert "week 2" in error.detail
+    week = (await coach.week(BRIEF, outline, 2, None)).value
+    assert week.number == 2  # a number is not a reason to throw an answer away
+    assert fake_openai.calls_for("week")[0]["behaviour"] == "wrong_week"
 
 
 @pytest.mark.parametrize("behaviour", ["refusal", "content_filter"])
