@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.helpers import App, login, register, seed_plan
+from tests.e2e.helpers import App, login, register, screenshot, seed_plan
 from tests.e2e.test_journey import shots
 from tests.factories import generate_body
 
@@ -95,3 +95,18 @@ def test_answers_sent_through_the_api_are_the_starting_point(
     expect(page.locator(".meta")).to_contain_text("2")  # version 2 is now the active plan
     with app.client(acct) as client:
         assert [p["version"] for p in client.get("/api/v1/plans/").json()] == [2, 1]
+
+
+def test_the_plan_says_why_and_shows_its_weekly_load(page: Page, context: BrowserContext, app: App) -> None:
+    acct = register(app)
+    seed_plan(app, acct, weeks=8)
+    login(context, app, acct)
+    page.goto("/plan")
+    why = page.get_by_role("region", name="Why this plan")
+    expect(why).to_be_visible()
+    expect(why.get_by_role("heading", name="Your constraints")).to_be_visible()
+    expect(why).to_contain_text("Trains on")
+    chart = why.get_by_role("img", name=re.compile("Weekly load"))
+    expect(chart).to_be_visible()
+    expect(chart.locator("rect")).to_have_count(8)
+    screenshot(page, "plan-why")

@@ -188,7 +188,10 @@ def test_the_same_brief_gives_the_same_skeleton() -> None:
 def test_the_targets_obey_the_progression_rules_themselves(weeks: int, level: Experience) -> None:
     """Weeks are held to their targets, so the targets must progress as the rules ask: running up by
     at most 10% a build week, hard sets by at most 20% (+2), deloads at most 70% of the week before."""
-    for b in (runner(weeks=weeks, experience=level, event=half_marathon()), brief(weeks=weeks, experience=level)):
+    for b in (
+        runner(weeks=weeks, experience=level, event=half_marathon()),
+        brief(weeks=weeks, experience=level),
+    ):
         build = None
         for w in build_skeleton(b).weeks:
             if w.is_deload and build is not None:

@@ -57,6 +57,20 @@ class PlanOutline(_Strict):
     weeks: list[WeekOutline] = Field(min_length=1, max_length=52)
 
 
+class Constraint(BaseModel):
+    code: str  # days | minutes | equipment | injury:<name> | running | deloads
+    status: str  # respected | adapted (a constraint the plan met by changing something, said in text)
+    text: str
+    details: list[str] = []
+
+
+class WeekLoad(BaseModel):
+    number: int
+    hard_sets: int
+    running_km: float
+    is_deload: bool
+
+
 class PlanContent(_Strict):
     """A whole plan: what is saved and shown."""
 
@@ -72,3 +86,5 @@ class PlanContent(_Strict):
     # and what no rule understood (shown back; the LLM coach was given it).
     from_your_words: list[str] = Field(default_factory=list)
     not_understood: list[str] = Field(default_factory=list)
+    # Why this plan: each hard constraint and how the plan respects it (web/domain/explain.py).
+    constraints: list[Constraint] = Field(default_factory=list)

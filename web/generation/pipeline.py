@@ -17,6 +17,7 @@ from web.coach.cache import fresh_answers
 from web.db import write_transaction
 from web.domain import rules
 from web.domain.brief import TrainingBrief
+from web.domain.explain import explain
 from web.domain.plan import PlanContent, PlannedWeek, PlanOutline
 from web.domain.skeleton import build_skeleton
 from web.generation.progress import Notifier, append_event, event_payload
@@ -136,6 +137,7 @@ async def _write_plan(
         fallback_weeks=sorted(writer.fallback_weeks),
         from_your_words=[*brief.understood, *skeleton.notes],
         not_understood=list(brief.unparsed),
+        constraints=explain(brief, weeks),
     )
     remaining = rules.check_plan(brief, content)  # the safety net over the whole plan
     if remaining:

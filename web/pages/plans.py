@@ -6,13 +6,16 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
+from markupsafe import Markup
 
 from web.auth.services import profile_of
+from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
 from web.errors import NotFound
 from web.generation.services import list_jobs
 from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
 from web.pages.generation import active_job
+from web.plans.chart import load_svg
 from web.plans.services import activate_plan, current_plan, list_plans, own_plan
 from web.tables import Plan, User
 
@@ -36,6 +39,7 @@ def _plan_page(
     return render(
         request,
         "plans/plan.html",
+        load_chart=Markup(load_svg(weekly_load(content.weeks))),  # our own SVG: numbers escaped inside
         user=user,
         plan=plan,
         content=content,

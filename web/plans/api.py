@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import Provide
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
 from web.auth.guards import CurrentUser, provide_user
+from web.domain.explain import weekly_load
+from web.domain.plan import PlanContent
+from web.plans.chart import load_svg
 from web.plans.schemas import PlanOut, PlanSummary, plan_out, plan_summary
 from web.plans.services import activate_plan, current_plan, list_plans, own_plan
 
@@ -37,6 +40,19 @@ class PlanController(Controller):
         plan = await own_plan(user, plan_id)
         _, active = await list_plans(user)
         return plan_out(plan, active)
+
+    @get(
+        "/{plan_id:uuid}/load.svg",
+        operation_id="GetPlanLoadChart",
+        media_type="image/svg+xml",
+        summary="The plan's weekly load as an SVG chart",
+    )
+    async def get_load_chart(self, user: CurrentUser, plan_id: FromPath[UUID]) -> Response[str]:
+        """Hard sets (bars) and running km (line) per week, deload weeks marked; for apps and print."""
+        plan = await own_plan(user, plan_id)
+        content = PlanContent.model_validate(plan.content)
+        headers = {"Cache-Control": "private, no-store"}
+        return Response(load_svg(weekly_load(content.weeks)), media_type="image/svg+xml", headers=headers)
 
     @post("/{plan_id:uuid}/activate", operation_id="ActivatePlan", status_code=HTTP_200_OK)
     async def activate(self, user: CurrentUser, plan_id: FromPath[UUID]) -> PlanOut:

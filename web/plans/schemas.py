@@ -8,7 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from web.domain.plan import PlanContent
+from web.domain.explain import weekly_load
+from web.domain.plan import PlanContent, WeekLoad
 from web.tables import Plan
 
 
@@ -21,7 +22,9 @@ class PlanOut(BaseModel):
     is_active: bool
     job_id: UUID | None
     created_at: dt.datetime
-    content: PlanContent
+    content: PlanContent  # content.constraints: why this plan; content.skeleton: the weekly targets
+    weekly_load: list[WeekLoad]  # hard sets and running km per week, deloads marked
+    load_chart_url: str  # the same as an SVG chart
 
 
 class PlanSummary(BaseModel):
@@ -44,7 +47,9 @@ def plan_out(plan: Plan, active_id: Any) -> PlanOut:
         is_active=plan.id == active_id,
         job_id=plan.job,
         created_at=plan.created_at,
-        content=PlanContent.model_validate(plan.content),
+        content=(content := PlanContent.model_validate(plan.content)),
+        weekly_load=weekly_load(content.weeks),
+        load_chart_url=f"/api/v1/plans/{plan.id}/load.svg",
     )
 
 

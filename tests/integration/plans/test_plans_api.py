@@ -114,3 +114,24 @@ async def test_openapi_documents_request_bodies_read_by_hand(client):
         ("/api/v1/profile", "put"),
     ):
         assert doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+
+
+async def test_a_plan_says_why_and_draws_its_weekly_load(client):
+    acct = await account(client)
+    plan = await _plan(client, acct, info=personal_info(injuries=["knee"]))
+    content = plan["content"]
+    assert {c["code"] for c in content["constraints"]} >= {
+        "days",
+        "minutes",
+        "equipment",
+        "injury:knee",
+        "running",
+    }
+    assert content["skeleton"]["weeks"][0]["number"] == 1
+    assert [w["number"] for w in plan["weekly_load"]] == [w["number"] for w in content["weeks"]]
+    r = await client.get(plan["load_chart_url"], headers=acct.headers)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert r.text.startswith("<svg") and 'role="img"' in r.text and "no-store" in r.headers["cache-control"]
+    other = await account(client)
+    assert (await client.get(plan["load_chart_url"], headers=other.headers)).status_code == 404
+    assert (await client.get(plan["load_chart_url"])).status_code == 401

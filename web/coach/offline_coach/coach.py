@@ -9,6 +9,7 @@ from web.coach.offline_coach.outline import build_outline as _outline
 from web.coach.offline_coach.playbook import build_playbook
 from web.coach.offline_coach.week import Layout, plan_layout, write_week
 from web.domain.brief import TrainingBrief
+from web.domain.explain import explain
 from web.domain.plan import PlanContent, PlannedWeek, PlanOutline
 from web.domain.skeleton import Skeleton, build_skeleton
 
@@ -42,13 +43,15 @@ def build_week(brief: TrainingBrief, number: int) -> PlannedWeek:
 def build_plan(brief: TrainingBrief) -> PlanContent:
     skeleton, _ = frame(brief)
     outline = build_outline(brief)
+    weeks = [build_week(brief, n) for n in range(1, brief.weeks + 1)]
     return PlanContent(
         title=outline.title,
         summary=outline.summary,
-        weeks=[build_week(brief, n) for n in range(1, brief.weeks + 1)],
+        weeks=weeks,
         skeleton=skeleton,
         from_your_words=[*brief.understood, *skeleton.notes],
         not_understood=list(brief.unparsed),
+        constraints=explain(brief, weeks),
     )
 
 

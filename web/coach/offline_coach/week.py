@@ -18,7 +18,7 @@ from web.domain.skeleton import Phase, Skeleton, WeekTarget, build_skeleton
 GROUP_CAP = MAX_HARD_SETS_PER_GROUP - 2  # room under the rules' cap for rounding
 
 THEMES = {
-    Phase.base: "Base", Phase.build: "Build", Phase.peak: "Peak", Phase.deload: "Lighter week",
+    Phase.base: "Base", Phase.build: "Build", Phase.peak: "Peak", Phase.deload: "Deload week",
     Phase.taper: "Taper", Phase.race: "Race week",
 }  # fmt: skip
 
