@@ -83,9 +83,9 @@ async def bench_save(samples: int) -> None:
     from web.coach.offline_coach import OfflineCoach
     from web.db import write_transaction
     from web.domain.plan import PlanContent
+    from web.generation.save import save_plan
     from web.onboarding.formatter import build_brief
     from web.onboarding.validation import parse_generate_request
-    from web.plans.services import save_plan
     from web.tables import AnalyticsEvent, GenerationJob, User, UserProfile
 
     await db.connect()

@@ -180,12 +180,12 @@ def _hold_sqlite_lock(path: str, seconds: float, held: threading.Event) -> None:
 async def test_locked_sqlite_while_a_job_saves(server_process, fake_openai, database):
     """Another process holds SQLite's write lock for longer than the app's busy timeout (1 s here, via
     DATABASE_BUSY_TIMEOUT_SECONDS) just as a job is about to save: reads keep working, a submit gets a
-    503 with Retry-After (not a 500), and once the lock is gone the job finishes from its checkpoint."""
+    503 with Retry-After (not a 500), and the job's own writes wait the lock out and it finishes."""
     path = database.split("sqlite:///", 1)[1]
-    # One week breaks the rules, and its repair hangs 2 s: the job sits just before its save.
+    # The last of the four weeks hangs 2 s: the lock is taken while it is written, so the week's own
+    # progress write and then the save meet it.
     fake_openai.script(
-        {"name": "invalid_plan", "match": "week", "times": 1},
-        {"name": "hang", "seconds": 2, "match": "repair"},
+        {"name": "ok", "match": "week", "times": 3}, {"name": "hang", "seconds": 2, "match": "week"}
     )
     proc = server_process(
         **process_env(
@@ -196,7 +196,7 @@ async def test_locked_sqlite_while_a_job_saves(server_process, fake_openai, data
         owner, other = await accounts(client, 2)
         job = (await submit(client, owner)).json()["job"]
         for _ in range(300):
-            if (await job_of(client, owner, job["id"]))["stage"] == "checking":
+            if (await job_of(client, owner, job["id"]))["stage_text"] == "Writing week 4 of 4":
                 break
             await asyncio.sleep(0.05)
         held = threading.Event()
@@ -214,15 +214,13 @@ async def test_locked_sqlite_while_a_job_saves(server_process, fake_openai, data
             await asyncio.to_thread(locker.join)
         events = await follow(client, owner, job)
         final = await job_of(client, owner, job["id"])
-        if final["status"] == "failed":
-            assert_safe_failure(final, "save_failed")
-            await retry_succeeds(client, owner)
-        else:
-            assert final["status"] == "succeeded" and events[-1].event == "done", final
+        # The writes that met the lock waited it out: the job finished and nothing crashed.
+        assert final["status"] == "succeeded" and events[-1].event == "done", final
         await retry_succeeds(client, other)
     proc.terminate()
     logs = proc.logs()
-    assert "unhandled error" not in logs and "job task crashed" in logs  # the job's end is logged, not lost
+    assert "unhandled error" not in logs and "job task crashed" not in logs
+    assert "transient database error, retrying" in logs
     await assert_invariants()
 
 

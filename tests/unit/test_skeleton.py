@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_the_runner_starts_from_their_current_volume_and_builds_within_ten_perce
     weeks = sk.weeks
     assert weeks[0].running_km == pytest.approx(40, abs=0.5)
     builds = [w for w in weeks if w.phase in (Phase.base, Phase.build, Phase.peak)]
-    for before, after in zip(builds, builds[1:], strict=False):
+    for before, after in itertools.pairwise(builds):
         assert after.running_km <= before.running_km * 1.10 + 0.1
     assert max(w.running_km for w in weeks) > weeks[0].running_km  # it builds
     for w in weeks:

@@ -14,7 +14,7 @@ from typing import Any
 from web.clock import now
 from web.coach.base import Coach, CoachError, CoachErrorCode, Usage
 from web.coach.cache import fresh_answers
-from web.db import write_transaction
+from web.db import with_retries, write_transaction
 from web.domain import rules
 from web.domain.brief import TrainingBrief
 from web.domain.explain import explain
@@ -25,7 +25,8 @@ from web.observability import Metrics
 from web.tables import GenerationJob
 
 log = logging.getLogger("web.generation.pipeline")
-WEEK_MAX_ATTEMPTS = 2  # answers asked for one week before the fallback coach writes it
+WEEK_MAX_ATTEMPTS = 2
+PROGRESS_WRITE_ATTEMPTS = 6  # with backoff: ~3 s of waiting on top of the database's own busy timeout  # answers asked for one week before the fallback coach writes it
 
 
 class GenerationFailed(Exception):
@@ -65,17 +66,23 @@ class Progress:
         job = self.job
         job.stage, job.stage_text, job.percent = stage, text, max(job.percent, percent)
         at = now()
-        async with write_transaction():
-            values: dict[Any, Any] = {
-                GenerationJob.stage: stage,
-                GenerationJob.stage_text: text,
-                GenerationJob.percent: job.percent,
-                GenerationJob.updated_at: at,
-            }
-            if "checkpoint" in extra:
-                values[GenerationJob.checkpoint] = extra.pop("checkpoint")
-            await GenerationJob.update(values).where(GenerationJob.id == job.id)
-            await append_event(job.id, type_, event_payload(job, **extra), at)
+        checkpoint = extra.pop("checkpoint", None)
+
+        async def write() -> None:
+            async with write_transaction():
+                values: dict[Any, Any] = {
+                    GenerationJob.stage: stage,
+                    GenerationJob.stage_text: text,
+                    GenerationJob.percent: job.percent,
+                    GenerationJob.updated_at: at,
+                }
+                if checkpoint is not None:
+                    values[GenerationJob.checkpoint] = checkpoint
+                await GenerationJob.update(values).where(GenerationJob.id == job.id)
+                await append_event(job.id, type_, event_payload(job, **extra), at)
+
+        # A locked or briefly unreachable database is ridden out, not turned into a failed job.
+        await with_retries(write, attempts=PROGRESS_WRITE_ATTEMPTS, what="progress")
         await self.notifier.notify(job.id)
 
 

@@ -21,9 +21,9 @@ from web.db import with_retries, write_transaction
 from web.generation.failures import failure_for
 from web.generation.pipeline import GenerationFailed, PipelineDeps, Progress, run_pipeline
 from web.generation.progress import append_event, event_payload
+from web.generation.save import save_plan
 from web.generation.services import cancelled_values, get_job, record_analytics
 from web.observability import Stopwatch, job_id_var
-from web.plans.services import save_plan
 from web.playbook.services import run_playbook
 from web.tables import GenerationJob, IdempotencyKey
 

@@ -4,72 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
-
-from piccolo.query.functions.aggregate import Max
 
 from web.clock import now
 from web.db import write_transaction
-from web.domain.plan import PlanContent
 from web.errors import NotFound
-from web.generation.progress import append_event, event_payload
-from web.tables import AnalyticsEvent, GenerationJob, Plan, User, UserProfile
+from web.tables import AnalyticsEvent, Plan, User, UserProfile
 
 log = logging.getLogger("web.plans")
-
-
-async def save_plan(job: GenerationJob, content: PlanContent, coach: str, usage: Any) -> Plan:
-    """One transaction: the plan version, the profile's pointer, the job's success, its event, analytics.
-    If any part fails, none of it remains."""
-    at = now()
-    async with write_transaction():
-        row = await Plan.select(Max(Plan.version, alias="v")).where(Plan.profile == job.profile).first()
-        plan = Plan(
-            id=uuid.uuid4(),
-            user=job.user,
-            profile=job.profile,
-            job=job.id,
-            version=(row["v"] or 0) + 1 if row else 1,
-            title=content.title[:120],
-            weeks_count=len(content.weeks),
-            coach=coach,
-            is_complete=True,
-            content=content.model_dump(mode="json"),
-            created_at=at,
-        )
-        await plan.save()
-        await UserProfile.update({UserProfile.active_plan_id: plan.id, UserProfile.updated_at: at}).where(
-            UserProfile.id == job.profile
-        )
-        job.status, job.stage, job.stage_text, job.percent = "succeeded", "done", "Your plan is ready", 100
-        await GenerationJob.update(
-            {
-                GenerationJob.status: "succeeded",
-                GenerationJob.stage: "done",
-                GenerationJob.stage_text: job.stage_text,
-                GenerationJob.percent: 100,
-                GenerationJob.active_slot: None,
-                GenerationJob.lease_owner: None,
-                GenerationJob.lease_expires_at: None,
-                GenerationJob.finished_at: at,
-                GenerationJob.updated_at: at,
-                GenerationJob.coach: coach,
-                GenerationJob.prompt_tokens: usage.prompt_tokens,
-                GenerationJob.completion_tokens: usage.completion_tokens,
-                GenerationJob.error_code: None,
-                GenerationJob.error_message: None,
-                GenerationJob.retryable: False,
-            }
-        ).where(GenerationJob.id == job.id)
-        await append_event(job.id, "done", event_payload(job, plan_id=str(plan.id), coach=coach), at)
-        await AnalyticsEvent(
-            name="plan_generation_succeeded",
-            user=job.user,
-            job=job.id,
-            properties={"coach": coach, "weeks": len(content.weeks), "version": plan.version},
-            created_at=at,
-        ).save()
-    return plan
 
 
 async def current_plan(user: User) -> Plan:

@@ -78,9 +78,9 @@ async def test_json_logs_correlate_and_never_leak_secrets_or_free_text(server_pr
     for secret in (jwt, PASSWORD, API_KEY, MARKER, jwt.split(".")[2]):
         assert secret not in text, f"a log line contains {secret[:12]}..."
     lines = []
-    for raw in text.splitlines():
-        if not raw.strip():
-            continue
+    for number, raw in enumerate(text.splitlines()):
+        if not raw.strip() or (number == 0 and raw.startswith("trainplan at http")):
+            continue  # the one plain line `python -m web` prints for a person, before the JSON logs
         try:
             lines.append(json.loads(raw))
         except ValueError:
