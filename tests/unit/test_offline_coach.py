@@ -342,7 +342,7 @@ def test_pain_free_range_is_said_once_a_week() -> None:
 
 
 def test_outline_names_the_goal_and_describes_every_week() -> None:
-    brief = make_brief(weeks=10, goal=Goal.endurance, activities=[Activity.running], current_weekly_running_km=15,
+    brief = make_brief(weeks=10, goal=Goal.endurance, activities=[Activity.running], current_weekly_running_km=15, minutes_per_session=75,
                        event=TargetEvent(kind="race", label="10 km race", distance_km=10))  # fmt: skip
     outline = build_outline(brief)
     assert outline.title == "10-week 10 km race plan"

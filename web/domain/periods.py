@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 from web.domain.brief import TrainingBrief
@@ -55,15 +56,24 @@ def session_mix(brief: TrainingBrief) -> tuple[int, int, int]:
             runs = 5
         return runs, count - runs, 0
     if brief.goal.value in ("strength", "muscle"):
-        runs = 1 if running and count >= 3 else 0
+        runs = max(1, _runs_to_keep(brief, count)) if running and count >= 3 else 0
         other = 1 if not running and count >= 4 and "conditioning" in brief.activities else 0
         return runs, count - runs - other, other
     strength = {0: 0, 1: 1, 2: 2, 3: 2, 4: 2, 5: 3, 6: 3}[count]
     if brief.goal.value == "endurance":  # endurance without running: steady cardio sessions
         strength = min(strength, max(1, count // 3))
     rest = count - strength
-    runs = min(rest, 2 if count >= 5 else 1) if running else 0
-    return runs, strength, rest - runs
+    runs = max(min(rest, 2 if count >= 5 else 1), _runs_to_keep(brief, count)) if running else 0
+    strength = min(strength, count - runs)
+    return runs, strength, count - runs - strength
+
+
+def _runs_to_keep(brief: TrainingBrief, count: int) -> int:
+    """Runs needed to hold the person's current weekly km in their minutes (at most 3, and never all
+    the sessions of a plan whose goal is not endurance)."""
+    per_run = max(1.0, (brief.minutes_per_session - 5) / 6.5)
+    need = math.ceil(brief.current_weekly_running_km / per_run) if brief.current_weekly_running_km else 0
+    return min(need, 3, max(count - 1, 0))
 
 
 def running_allowed(brief: TrainingBrief) -> bool:

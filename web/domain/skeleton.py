@@ -203,6 +203,12 @@ def _notes(
             f"Your {current:g} km a week does not fit {runs} runs of {brief.minutes_per_session} minutes; "
             f"the plan starts at {km[0]:.0f} km. Give more minutes or days to keep your volume."
         )
+    elif runs and km and max(km) <= km[0] * 1.05 + 0.5 and len(km) >= 6:
+        notes.append(
+            f"{runs} runs of {brief.minutes_per_session} minutes hold about {km[0]:.0f} km a week, so the plan "
+            "builds the long run, speed and strength rather than kilometres; more minutes or another run "
+            "would let the volume grow."
+        )
     long_cap = run_time_cap_km(brief, long=True)
     race_km = event.distance_km if (event := brief.event) and event.kind == "race" else None
     if runs and race_km and race_km >= 15 and long_cap < race_km * 0.75:

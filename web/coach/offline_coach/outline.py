@@ -33,10 +33,16 @@ def summary(brief: TrainingBrief, skeleton: Skeleton, layout: Layout) -> str:
     weeks = skeleton.weeks
     if skeleton.running:
         peak = max(weeks, key=lambda w: w.running_km)
-        parts.append(
-            f"Running builds from {weeks[0].running_km:g} to {peak.running_km:g} km a week (week {peak.number}),"
-            f" the long run to {max(w.long_run_km for w in weeks if w.phase is not Phase.race):g} km."
-        )
+        longest = max(w.long_run_km for w in weeks if w.phase is not Phase.race)
+        if peak.running_km <= weeks[0].running_km * 1.05 + 0.5:
+            parts.append(
+                f"Running holds about {weeks[0].running_km:.0f} km a week, the long run up to {longest:g} km."
+            )
+        else:
+            parts.append(
+                f"Running builds from {weeks[0].running_km:g} to {peak.running_km:g} km a week "
+                f"(week {peak.number}), the long run to {longest:g} km."
+            )
     if any(w.strength_sets for w in weeks):
         ranges = " then ".join(
             dict.fromkeys(f"{w.rep_range[0]}-{w.rep_range[1]}" for w in weeks if not w.is_deload)
