@@ -9,6 +9,8 @@ another one (a PostgreSQL database you can write to).
     fan-out     an event stream replayed to N listeners at once vs to one; live delivery skew
     save        the plan save transaction (save_plan) vs a one-row insert transaction
     memory      peak RSS growth of the server for one generation and for ten at once vs its idle RSS
+    llm         a 12-week plan against one call writing all its tokens; calls per plan; the share of
+                plans the LLM delivered with 10% of week answers broken (bench/llm.py)
 """
 
 from __future__ import annotations
@@ -362,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
         migrate()
         asyncio.run(bench_save(args.samples))
         asyncio.run(bench_server(args.users, args.listeners))
+        from bench.llm import bench_llm
+
+        asyncio.run(bench_llm(row, str(_TMP)))
     finally:
         shutil.rmtree(_TMP, ignore_errors=True)
     width = max(len(r[0]) for r in ROWS)

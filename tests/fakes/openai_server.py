@@ -112,9 +112,13 @@ class Behaviour:
 class FakeOpenAI:
     """start()/stop(), `base_url`, `script(...)`, `reset()`, `calls`, `call_count`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, latency: tuple[float, float] | None = None
+    ) -> None:
         self.host = host
         self.port = port
+        # (time to first token in s, tokens per s): an answer takes ttft + its tokens / rate, like a model
+        self.latency = latency
         self._lock = threading.Lock()
         self._queue: list[Behaviour] = []
         self._calls: list[dict[str, Any]] = []
@@ -396,6 +400,9 @@ class FakeOpenAI:
                 media_type="application/json",
                 headers={"x-request-id": _request_id()},
             )
+        if self.latency is not None:
+            ttft, rate = self.latency
+            await asyncio.sleep(ttft + _tokens(content) / rate)
         return _completion(model, content, prompt_tokens=prompt_tokens)
 
     async def _default_answer(
@@ -494,6 +501,11 @@ def _completion_body(
             "total_tokens": prompt_tokens + completion_tokens,
         },
     }
+
+
+def _tokens(content: str | None) -> int:
+    """Completion tokens of an answer, at ~4 characters a token."""
+    return math.ceil(len(content or "") / 4)
 
 
 def _completion(model: str, content: str | None, **kwargs: Any) -> JSONResponse:
