@@ -20,7 +20,7 @@ from web.domain.brief import TrainingBrief
 from web.domain.explain import explain
 from web.domain.plan import PlanContent, PlannedWeek, PlanOutline
 from web.domain.skeleton import build_skeleton
-from web.generation.progress import Notifier, append_event, event_payload
+from web.generation.progress import LeaseLost, Notifier, append_event, event_payload, fenced
 from web.observability import Metrics
 from web.tables import GenerationJob
 
@@ -78,7 +78,9 @@ class Progress:
                 }
                 if checkpoint is not None:
                     values[GenerationJob.checkpoint] = checkpoint
-                await GenerationJob.update(values).where(GenerationJob.id == job.id)
+                owned = await GenerationJob.update(values).where(fenced(job)).returning(GenerationJob.id)
+                if not owned:
+                    raise LeaseLost(f"job {job.id} attempt {job.attempts}")
                 await append_event(job.id, type_, event_payload(job, **extra), at)
 
         # A locked or briefly unreachable database is ridden out, not turned into a failed job.

@@ -20,6 +20,23 @@ log = logging.getLogger("web.generation.progress")
 
 TERMINAL_EVENTS = frozenset({"done", "failed", "cancelled"})
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
+
+
+class LeaseLost(Exception):
+    """A write after a claim was refused: the job is no longer this attempt's (its lease was taken over,
+    or it ended). The runner stops working on it and writes nothing more."""
+
+
+def fenced(job: GenerationJob) -> Any:
+    """The condition every write after a claim carries: still running, and still this claim's attempt
+    (the fencing token: a later claim of the same job has a higher attempt number)."""
+    return (
+        (GenerationJob.id == job.id)
+        & (GenerationJob.status == "running")
+        & (GenerationJob.attempts == job.attempts)
+    )
+
+
 CHANNEL_PREFIX = "trainplan:job:"
 
 

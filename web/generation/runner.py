@@ -20,7 +20,7 @@ from web.clock import now
 from web.db import with_retries, write_transaction
 from web.generation.failures import failure_for
 from web.generation.pipeline import GenerationFailed, PipelineDeps, Progress, run_pipeline
-from web.generation.progress import append_event, event_payload
+from web.generation.progress import LeaseLost, append_event, event_payload, fenced
 from web.generation.save import save_plan
 from web.generation.services import cancelled_values, get_job, record_analytics
 from web.observability import Stopwatch, job_id_var
@@ -147,7 +147,7 @@ class JobRunner:
         )
         for job in stale:
             if job.attempts < self.settings.job_max_attempts and job.deadline_at > at:
-                await self._requeue(job, "Resuming after an interruption")
+                await self._requeue(job, "Resuming after an interruption", only_if_lease_expired=True)
             else:
                 await self._fail(job, "interrupted", "lease expired", only_if_lease_expired=True)
         overdue = (
@@ -161,8 +161,23 @@ class JobRunner:
             )
         await IdempotencyKey.delete().where(IdempotencyKey.expires_at < at)
 
-    async def _requeue(self, job: GenerationJob, text: str, *, refund_attempt: bool = False) -> None:
+    async def _requeue(
+        self,
+        job: GenerationJob,
+        text: str,
+        *,
+        refund_attempt: bool = False,
+        only_if_lease_expired: bool = False,
+    ) -> None:
         at = now()
+        where = (
+            (GenerationJob.id == job.id)
+            & (GenerationJob.status == "running")
+            & (GenerationJob.lease_owner == job.lease_owner)
+            & (GenerationJob.attempts == job.attempts)
+        )
+        if only_if_lease_expired:  # a heartbeat between the reaper's read and this write keeps the job
+            where &= GenerationJob.lease_expires_at < at
         async with write_transaction():
             values: dict[Any, Any] = {
                 GenerationJob.status: "queued",
@@ -174,15 +189,7 @@ class JobRunner:
             }
             if refund_attempt:
                 values[GenerationJob.attempts] = GenerationJob.attempts - 1
-            moved = (
-                await GenerationJob.update(values)
-                .where(
-                    (GenerationJob.id == job.id)
-                    & (GenerationJob.status == "running")
-                    & (GenerationJob.lease_owner == job.lease_owner)
-                )
-                .returning(GenerationJob.id)
-            )
+            moved = await GenerationJob.update(values).where(where).returning(GenerationJob.id)
             if moved:
                 job.status, job.stage, job.stage_text = "queued", "queued", text
                 await append_event(job.id, "stage", event_payload(job), at)
@@ -232,18 +239,24 @@ class JobRunner:
         except GenerationFailed as exc:
             await self._fail(job, exc.code, exc.detail)
             return
+        except LeaseLost:
+            log.info("lease lost: another attempt owns the job; this one stops and writes nothing more")
+            return
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("generation crashed")
             await self._fail(job, "internal_error", type(exc).__name__)
             return
-        await Progress(job, self.deps.notifier).stage("saving", "Saving", 95)
         watch = Stopwatch()
         try:
+            await Progress(job, self.deps.notifier).stage("saving", "Saving", 95)
             await with_retries(
                 lambda: save_plan(job, outcome.content, outcome.coach, outcome.usage), what="save_plan"
             )
+        except LeaseLost:
+            log.info("lease lost before the save: another attempt owns the job; nothing saved here")
+            return
         except Exception as exc:
             log.error("plan save failed; nothing of it was kept", extra={"error_type": type(exc).__name__})
             await self._fail(job, "save_failed", type(exc).__name__)
@@ -267,7 +280,13 @@ class JobRunner:
     async def _finish_cancelled(self, job: GenerationJob) -> None:
         at = now()
         async with write_transaction():
-            await GenerationJob.update(cancelled_values(at)).where(GenerationJob.id == job.id)
+            ended = (
+                await GenerationJob.update(cancelled_values(at))
+                .where(fenced(job))
+                .returning(GenerationJob.id)
+            )
+            if not ended:  # saved, failed or taken over meanwhile: a terminal state is final
+                return
             job.status, job.stage, job.stage_text = "cancelled", "cancelled", "Cancelled"
             await append_event(job.id, "cancelled", event_payload(job), at)
         log.info("job cancelled")
@@ -287,8 +306,8 @@ class JobRunner:
         where = (GenerationJob.id == job.id) & (GenerationJob.status == only_if_status)
         if only_if_lease_expired:
             where &= GenerationJob.lease_expires_at < at
-        elif only_if_status == "running":
-            where &= GenerationJob.lease_owner == self.worker_id
+        elif only_if_status == "running":  # fenced: only the attempt that holds the job fails it
+            where &= (GenerationJob.lease_owner == self.worker_id) & (GenerationJob.attempts == job.attempts)
         async with write_transaction():
             failed = (
                 await GenerationJob.update(

@@ -13,7 +13,7 @@ from piccolo.query.functions.aggregate import Max
 from web.clock import now
 from web.db import write_transaction
 from web.domain.plan import PlanContent
-from web.generation.progress import append_event, event_payload
+from web.generation.progress import LeaseLost, append_event, event_payload, fenced
 from web.tables import AnalyticsEvent, GenerationJob, Plan, UserProfile
 
 log = logging.getLogger("web.generation.save")
@@ -21,8 +21,13 @@ log = logging.getLogger("web.generation.save")
 
 async def save_plan(job: GenerationJob, content: PlanContent, coach: str, usage: Any) -> Plan:
     """One transaction: the plan version, the profile's pointer, the job's success, its event, analytics.
-    If any part fails, none of it remains."""
+    If any part fails, none of it remains. Fenced: only the attempt that holds the job saves (LeaseLost
+    otherwise), and a retry after a commit whose acknowledgement was lost finds that commit."""
     at = now()
+    earlier = await Plan.objects().where(Plan.job == job.id).first()
+    if earlier is not None:  # this save already committed; its answer was lost on the way back
+        job.status, job.stage, job.stage_text, job.percent = "succeeded", "done", "Your plan is ready", 100
+        return earlier
     async with write_transaction():
         row = await Plan.select(Max(Plan.version, alias="v")).where(Plan.profile == job.profile).first()
         plan = Plan(
@@ -42,26 +47,32 @@ async def save_plan(job: GenerationJob, content: PlanContent, coach: str, usage:
         await UserProfile.update({UserProfile.active_plan_id: plan.id, UserProfile.updated_at: at}).where(
             UserProfile.id == job.profile
         )
+        owned = (
+            await GenerationJob.update(
+                {
+                    GenerationJob.status: "succeeded",
+                    GenerationJob.stage: "done",
+                    GenerationJob.stage_text: "Your plan is ready",
+                    GenerationJob.percent: 100,
+                    GenerationJob.active_slot: None,
+                    GenerationJob.lease_owner: None,
+                    GenerationJob.lease_expires_at: None,
+                    GenerationJob.finished_at: at,
+                    GenerationJob.updated_at: at,
+                    GenerationJob.coach: coach,
+                    GenerationJob.prompt_tokens: usage.prompt_tokens,
+                    GenerationJob.completion_tokens: usage.completion_tokens,
+                    GenerationJob.error_code: None,
+                    GenerationJob.error_message: None,
+                    GenerationJob.retryable: False,
+                }
+            )
+            .where(fenced(job))
+            .returning(GenerationJob.id)
+        )
+        if not owned:  # another attempt holds the job, or it ended: undo the plan with the rest
+            raise LeaseLost(f"job {job.id} attempt {job.attempts}")
         job.status, job.stage, job.stage_text, job.percent = "succeeded", "done", "Your plan is ready", 100
-        await GenerationJob.update(
-            {
-                GenerationJob.status: "succeeded",
-                GenerationJob.stage: "done",
-                GenerationJob.stage_text: job.stage_text,
-                GenerationJob.percent: 100,
-                GenerationJob.active_slot: None,
-                GenerationJob.lease_owner: None,
-                GenerationJob.lease_expires_at: None,
-                GenerationJob.finished_at: at,
-                GenerationJob.updated_at: at,
-                GenerationJob.coach: coach,
-                GenerationJob.prompt_tokens: usage.prompt_tokens,
-                GenerationJob.completion_tokens: usage.completion_tokens,
-                GenerationJob.error_code: None,
-                GenerationJob.error_message: None,
-                GenerationJob.retryable: False,
-            }
-        ).where(GenerationJob.id == job.id)
         await append_event(job.id, "done", event_payload(job, plan_id=str(plan.id), coach=coach), at)
         await AnalyticsEvent(
             name="plan_generation_succeeded",
