@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections import defaultdict
+import uuid
+from collections import defaultdict, deque
 from ipaddress import ip_address
 from typing import Any
 
@@ -21,10 +22,16 @@ log = logging.getLogger("web.limits")
 
 
 class WindowCounter:
-    """Fixed-window counters: memory by default, Redis (INCR + EXPIRE) when given a URL."""
+    """Sliding-window counters (the hits of the last `window` seconds, not of a calendar minute, so a
+    burst across a minute boundary counts as one): memory by default, a Redis sorted set when given a
+    URL. Memory keys expire with their last hit, so the store does not grow for ever."""
+
+    SWEEP_EVERY = 1000  # hits between sweeps of expired keys from memory
 
     def __init__(self, redis_url: str | None = None) -> None:
-        self._memory: dict[str, tuple[int, int]] = {}
+        self._memory: dict[str, deque[float]] = {}
+        self._windows: dict[str, int] = {}
+        self._hits = 0
         self._redis: Any = None
         if redis_url:
             import redis.asyncio as aioredis
@@ -32,22 +39,43 @@ class WindowCounter:
             self._redis = aioredis.from_url(redis_url)
 
     async def hit(self, key: str, window: int) -> tuple[int, int]:
-        """Count one hit; return (hits in this window, seconds until it resets)."""
-        bucket = int(clock.timestamp() // window)
-        reset = window - int(clock.timestamp() % window)
-        name = f"trainplan:rl:{key}:{bucket}"
+        """Count one hit; return (hits in the last `window` seconds, seconds until the oldest leaves)."""
+        at = clock.timestamp()
         if self._redis is not None:
             try:
-                async with self._redis.pipeline(transaction=True) as pipe:
-                    count, _ = await pipe.incr(name).expire(name, window + 1).execute()
-                return int(count), reset
+                return await self._redis_hit(f"trainplan:rl:{key}", window, at)
             except Exception:
                 # Redis is down: keep limiting, per process, rather than locking everyone out.
                 log.warning("rate-limit store unreachable; counting in memory")
-        old_bucket, count = self._memory.get(key, (bucket, 0))
-        count = count + 1 if old_bucket == bucket else 1
-        self._memory[key] = (bucket, count)
-        return count, reset
+        return self._memory_hit(key, window, at)
+
+    def _memory_hit(self, key: str, window: int, at: float) -> tuple[int, int]:
+        self._hits += 1
+        if self._hits % self.SWEEP_EVERY == 0:
+            self._sweep(at)
+        hits = self._memory.setdefault(key, deque())
+        self._windows[key] = window
+        while hits and hits[0] <= at - window:
+            hits.popleft()
+        hits.append(at)
+        return len(hits), max(1, math.ceil(hits[0] + window - at))
+
+    def _sweep(self, at: float) -> None:
+        for key in [k for k, hits in self._memory.items() if not hits or hits[-1] <= at - self._windows[k]]:
+            self._memory.pop(key, None)
+            self._windows.pop(key, None)
+
+    async def _redis_hit(self, name: str, window: int, at: float) -> tuple[int, int]:
+        member = f"{at:.6f}:{uuid.uuid4().hex[:8]}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(name, 0, at - window)
+            pipe.zadd(name, {member: at})
+            pipe.zcard(name)
+            pipe.zrange(name, 0, 0, withscores=True)
+            pipe.expire(name, window + 1)
+            _, _, count, oldest, _ = await pipe.execute()
+        first = oldest[0][1] if oldest else at
+        return int(count), max(1, math.ceil(first + window - at))
 
     async def close(self) -> None:
         if self._redis is not None:
