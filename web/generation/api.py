@@ -174,9 +174,18 @@ class GenerationController(Controller):
         return await event_stream(request, user, job_id)
 
 
+MAX_EVENT_ID = 2**63 - 1  # a 64-bit integer: the database's column
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
 def last_event_id(request: Request) -> int:
+    """The id the client saw last: ASCII digits within a 64-bit integer; anything else (a superscript
+    digit, 5,000 digits, a sign) replays from the start instead of failing the stream."""
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id") or "0"
-    return int(raw) if raw.isdigit() else 0
+    if not _ASCII_DIGITS.fullmatch(raw.strip()):
+        return 0
+    value = int(raw.strip())
+    return value if value <= MAX_EVENT_ID else 0
 
 
 async def event_stream(request: Request, user: User, job_id: UUID, render=None) -> Any:

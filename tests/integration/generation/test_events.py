@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
 from tests.factories import account, generate_body, responses, wait_for_job
 from tests.sse import read_events
 
@@ -127,3 +129,32 @@ async def test_cancel_a_running_job(start_server, fake_openai):
             "/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers
         )
         assert again.status_code == 202 and again.json()["job"]["id"] != job["id"]
+
+
+BAD_IDS = ["²", "9" * 5000, "9" * 20, "-1", "+5", " 1 2", "0x10", "١"]  # ١: an Arabic-Indic one
+
+
+async def test_a_bad_last_event_id_replays_from_the_start_on_the_api_and_the_pages(client):
+    acct = await account(client)
+    job = await _start(client, acct)
+    await wait_for_job(client, acct, job["id"])
+    page = f"/generate/{job['id']}/events"
+    cookie = {"Cookie": f"trainplan_session={acct.token}"}
+    for bad in BAD_IDS:
+        for url, headers in (
+            (job["events_url"], {**acct.headers, "Last-Event-ID": bad}),
+            (
+                job["events_url"] + "?last_event_id=" + bad.replace("+", "%2B").replace(" ", "%20"),
+                acct.headers,
+            ),
+            (page, {**cookie, "Last-Event-ID": bad}),
+        ):
+            try:
+                status, events = await read_events(client, url, headers)
+            except (
+                UnicodeEncodeError,
+                httpx.LocalProtocolError,
+            ):  # a header httpx will not send: the query form covers it
+                continue
+            assert status == 200, (bad[:20], url)
+            assert events[0].id == "1" and events[-1].event == "done", (bad[:20], url)
