@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from litestar import Request, Response, get
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -49,5 +51,11 @@ async def ready(request: Request) -> Response:
 
 @get("/metrics", operation_id="Metrics", tags=["ops"], include_in_schema=False)
 async def metrics(request: Request) -> Response:
+    """Prometheus metrics; with METRICS_TOKEN set, only for `Authorization: Bearer <METRICS_TOKEN>`."""
+    expected = request.app.state.services.settings.metrics_token
+    if expected:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return Response(b"", status_code=401, headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     registry = request.app.state.services.metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

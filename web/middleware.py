@@ -27,6 +27,10 @@ SECURITY_HEADERS = [
 ]
 
 
+# API answers that carry nobody's data; every other /api/v1 answer gets `Cache-Control: no-store`.
+PUBLIC_API = frozenset({"/api/v1/onboarding/questions"})
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, metrics=None) -> None:
         self.app = app
@@ -46,6 +50,7 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = rid
         started = time.perf_counter()
         status = 500
+        private = scope["path"].startswith("/api/v1/") and scope["path"] not in PUBLIC_API
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -55,6 +60,8 @@ class RequestContextMiddleware:
                 headers.append((b"x-request-id", rid.encode()))
                 present = {h[0].lower() for h in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                if private and b"cache-control" not in present:  # a person's data: no cache keeps it
+                    headers.append((b"cache-control", b"no-store"))
                 # A new message, not the sender's: Litestar's response cache replays the one it sent, which
                 # must not carry this request's id to the next caller.
                 message = {**message, "headers": headers}

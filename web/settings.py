@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     app_env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///var/trainplan.sqlite3"
     redis_url: str | None = None
+    metrics_token: str | None = Field(
+        default=None, repr=False
+    )  # when set, /metrics needs it as a bearer token
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 

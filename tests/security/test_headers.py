@@ -108,3 +108,24 @@ async def test_request_id_bytes_outside_printable_ascii_are_replaced(server, raw
         return  # the HTTP server refused the header itself
     assert GENERATED_ID.match(headers["x-request-id"]), headers
     assert raw.decode("latin-1") not in headers["x-request-id"] or not raw
+
+
+async def test_answers_with_a_persons_data_are_never_cached(client):
+    from tests.factories import account
+
+    acct = await account(client)
+    for path in ("/api/v1/profile", "/api/v1/generations", "/api/v1/playbook", "/api/v1/plans"):
+        r = await client.get(path, headers=acct.headers)
+        assert r.headers["cache-control"] == "no-store", path
+    public = await client.get("/api/v1/onboarding/questions")
+    assert "no-store" not in public.headers.get("cache-control", "")
+
+
+async def test_metrics_can_require_a_token(start_server):
+    server = await start_server(metrics_token="metrics-secret-123")
+    async with server.client() as client:
+        assert (await client.get("/metrics")).status_code == 401
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        ok = await client.get("/metrics", headers={"Authorization": "Bearer metrics-secret-123"})
+        assert ok.status_code == 200 and "generations" in ok.text
