@@ -28,7 +28,7 @@ def test_each_constraint_is_explained_with_numbers() -> None:
         and "not needed for this goal: rower" in by_code["equipment"].text
     )
     knee = by_code["injury:knee"]
-    assert knee.details and knee.details[0].startswith("Left out:") and "Goblet squat" in knee.details[0]
+    assert knee.details and knee.details[0].startswith("Left out:") and "lunge" in knee.details[0]
     assert "you run 15 km now" in by_code["running"].text
     assert explain(brief, []) == []
 

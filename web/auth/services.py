@@ -7,11 +7,13 @@ import uuid
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from web.auth.tokens import Claims
 from web.clock import now
 from web.db import is_unique_violation, write_transaction
+from web.domain.text import CONTROL_CHARS
 from web.errors import Conflict, Unauthorized
 from web.tables import User, UserProfile
 
@@ -29,10 +31,20 @@ class Credentials(BaseModel):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
+        """A real address (email-validator: no control characters, no markup in the local part)."""
         value = value.strip().lower()
-        local, _, domain = value.partition("@")
-        if not local or "." not in domain or " " in value:
+        if CONTROL_CHARS.search(value) or "<" in value or ">" in value:
             raise ValueError("Enter a valid email address, like name@example.com.")
+        try:
+            return validate_email(value, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            raise ValueError("Enter a valid email address, like name@example.com.") from None
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("A password cannot contain a NUL character.")
         return value
 
 

@@ -5,11 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from web.domain.enums import Equipment, Experience, Goal, Injury, Weekday
+from web.domain.text import CleanText, clean_text
 
-FreeText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+FreeText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(clean_text)
+]
 
 
 class _Strict(BaseModel):
@@ -78,8 +89,8 @@ class PersonalInfo(_Strict):
 
 
 class QuestionRef(_Strict):
-    id: str = Field(min_length=1, max_length=64)
-    text: str | None = Field(default=None, max_length=500)
+    id: CleanText = Field(min_length=1, max_length=64)
+    text: CleanText | None = Field(default=None, max_length=500)
 
 
 Answer = str | int | float | bool | list[str] | None

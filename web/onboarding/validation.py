@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from web.domain.text import CONTROL_CHARS, NO_CONTROL_MESSAGE
 from web.errors import InvalidInput
 from web.onboarding.questions import QUESTIONS, QUESTIONS_BY_ID, Question, QuestionType
 from web.onboarding.schemas import Answer, GenerateRequest, PersonalInfo
@@ -184,6 +185,8 @@ def answer_error(question: Question, answer: Answer, *, max_free_text: int) -> s
         case QuestionType.free_text:
             if not isinstance(answer, str):
                 return "Enter text."
+            if CONTROL_CHARS.search(answer):
+                return NO_CONTROL_MESSAGE
             limit = min(question.max_length or max_free_text, max_free_text)
             if len(answer) > limit:
                 return f"Keep this under {limit} characters."
