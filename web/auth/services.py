@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
+import weakref
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from zxcvbn import zxcvbn
 
 from web.auth.tokens import Claims
 from web.clock import now
 from web.db import is_unique_violation, write_transaction
 from web.domain.text import CONTROL_CHARS
-from web.errors import Conflict, Unauthorized
+from web.errors import Conflict, InvalidInput, Unauthorized
 from web.tables import User, UserProfile
 
 _hasher = PasswordHasher()
+MIN_PASSWORD = 10
+MIN_STRENGTH = 2  # zxcvbn's score, 0-4: 2 is "somewhat guessable", safe against online guessing
+HASH_CONCURRENCY = int(os.environ.get("AUTH_HASH_CONCURRENCY") or max(1, (os.cpu_count() or 2) - 1))
+_HASH_GATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # Verified against when the email is unknown, so a miss costs as long as a hit.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
@@ -26,7 +33,7 @@ class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=10, max_length=128, repr=False)
+    password: str = Field(min_length=1, max_length=128, repr=False)
 
     @field_validator("email")
     @classmethod
@@ -45,11 +52,44 @@ class Credentials(BaseModel):
     def _password(cls, value: str) -> str:
         if "\x00" in value:
             raise ValueError("A password cannot contain a NUL character.")
+        if len(value) < MIN_PASSWORD:
+            raise ValueError(f"Use at least {MIN_PASSWORD} characters.")
         return value
 
 
+def password_problem(email: str, password: str) -> str | None:
+    """Why a new password is too easy to guess (zxcvbn: common passwords, repeats, keyboard runs, the
+    person's own email), in words for the person; None when it is fine."""
+    if not password.strip():
+        return "A password of spaces only is easy to guess: use words or characters."
+    local = email.split("@", 1)[0]
+    if password.strip().lower() in (email, local):
+        return "Do not use your email address as your password."
+    verdict = zxcvbn(password[:100], user_inputs=[email, local, "trainplan"])
+    if verdict["score"] >= MIN_STRENGTH:
+        return None
+    warning = verdict["feedback"].get("warning") or "This password is easy to guess."
+    return f"{warning.rstrip('.')}. Try a few unrelated words, like a short sentence."
+
+
+async def hashing(fn, *args):
+    """Run an argon2 hash or verify in a thread, a few at a time: a burst of sign-ups must not take every
+    core from the rest of the API (AUTH_HASH_CONCURRENCY)."""
+    loop = asyncio.get_running_loop()
+    gate = _HASH_GATES.get(loop)
+    if gate is None:
+        gate = _HASH_GATES[loop] = asyncio.Semaphore(HASH_CONCURRENCY)
+    async with gate:
+        return await asyncio.to_thread(fn, *args)
+
+
 async def register(creds: Credentials) -> User:
-    password_hash = await asyncio.to_thread(_hasher.hash, creds.password)
+    problem = password_problem(creds.email, creds.password)
+    if problem:
+        raise InvalidInput(
+            "Choose a stronger password.", errors=[{"field": "password", "message": problem, "code": "weak"}]
+        )
+    password_hash = await hashing(_hasher.hash, creds.password)
     user = User(id=uuid.uuid4(), email=creds.email, password_hash=password_hash, created_at=now())
     try:
         async with write_transaction():
@@ -68,7 +108,7 @@ async def authenticate(creds: Credentials) -> User:
     user = await User.objects().where(User.email == creds.email).first()
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     try:
-        await asyncio.to_thread(_hasher.verify, stored, creds.password)
+        await hashing(_hasher.verify, stored, creds.password)
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.is_active:

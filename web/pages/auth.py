@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from web.auth.guards import SESSION_COOKIE
 from web.auth.services import Credentials, authenticate, register
-from web.errors import AppError, Conflict, TooManyRequests, Unauthorized
+from web.errors import AppError, Conflict, InvalidInput, TooManyRequests, Unauthorized
 from web.onboarding.validation import field_errors
 from web.pages.common import optional_user, redirect, render, safe_next, session_cookie
 
@@ -68,6 +68,11 @@ async def signup(request: Request) -> Response:
         user = await register(creds)
     except ValidationError as exc:
         errors = {e["field"]: e["message"] for e in field_errors(exc)}
+        return _form_context(
+            request, page="signup", email=email, errors=errors, status=422, next_path=next_path
+        )
+    except InvalidInput as exc:  # a weak password: the same words as on the API
+        errors = {e["field"]: e["message"] for e in exc.errors or []}
         return _form_context(
             request, page="signup", email=email, errors=errors, status=422, next_path=next_path
         )
