@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
         # Pages use the session cookie, so their forms and htmx requests carry a CSRF token; the JSON API
         # uses bearer tokens and is left out.
         csrf_config=CSRFConfig(
-            secret=settings.jwt_secret,
+            secret=settings.csrf_key,
             exclude=["/api", "/health", "/metrics"],
             cookie_secure=bool(settings.cookie_secure),
         ),

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import os
+import secrets
 from functools import cached_property
 from ipaddress import ip_network
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-only-insecure-secret-change-me"
+DEV_SECRET = "dev-only-insecure-secret-change-me"  # refused everywhere a secret is checked; never a default
 
 
 class Settings(BaseSettings):
@@ -38,7 +44,10 @@ class Settings(BaseSettings):
     llm_cache_ttl_hours: float = Field(default=168, ge=0)  # 0 turns the cache of LLM answers off
 
     # Auth
-    jwt_secret: str = Field(default=DEV_SECRET, repr=False)
+    # Unset: a random secret is made on first start and kept in DATA_DIR (0600); production requires it.
+    jwt_secret: str | None = Field(default=None, repr=False)
+    csrf_secret: str | None = Field(default=None, repr=False)  # unset: derived from the JWT secret
+    data_dir: str = "var"
     jwt_access_ttl_seconds: int = 3600
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
@@ -75,13 +84,22 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        weak = self.jwt_secret == DEV_SECRET or len(self.jwt_secret) < 32
+        if self.jwt_secret is None and self.app_env != "production":
+            self.jwt_secret = _stored_secret(Path(self.data_dir) / "jwt_secret")
+        weak = self.jwt_secret in (None, DEV_SECRET) or len(self.jwt_secret or "") < 32
         if self.app_env == "production" and weak:
             raise ValueError(
                 "JWT_SECRET must be set to a random value of at least 32 characters when "
                 "APP_ENV=production (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
             )
         return self
+
+    @property
+    def csrf_key(self) -> str:
+        """The CSRF cookie's own key: CSRF_SECRET, or one derived from the JWT secret (never the same)."""
+        if self.csrf_secret:
+            return self.csrf_secret
+        return hmac.new((self.jwt_secret or "").encode(), b"trainplan-csrf", hashlib.sha256).hexdigest()
 
     @property
     def is_sqlite(self) -> bool:
@@ -96,6 +114,26 @@ class Settings(BaseSettings):
         return tuple(
             ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip()
         )
+
+
+def _stored_secret(path: Path) -> str:
+    """The secret kept at `path`, made (random, 0600) on first start: no usable fixed secret ships."""
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+        if len(value) >= 32:
+            return value
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(value)
+    logging.getLogger("web.settings").warning(
+        "no JWT_SECRET set: made a random one and kept it in %s (set JWT_SECRET to share it between hosts)",
+        path,
+    )
+    return value
 
 
 def get_settings() -> Settings:

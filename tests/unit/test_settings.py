@@ -57,3 +57,23 @@ def test_the_server_will_not_start_in_production_on_the_default_secret():
     )
     assert result.returncode == 2
     assert "JWT_SECRET" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_without_a_jwt_secret_a_random_one_is_made_once_and_kept(monkeypatch, tmp_path):
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    first = Settings(_env_file=None, data_dir=str(tmp_path))
+    second = Settings(_env_file=None, data_dir=str(tmp_path))
+    assert first.jwt_secret == second.jwt_secret and len(first.jwt_secret) >= 48
+    assert first.jwt_secret != DEV_SECRET
+    stored = tmp_path / "jwt_secret"
+    assert stored.read_text() == first.jwt_secret and (stored.stat().st_mode & 0o777) == 0o600
+    other = Settings(_env_file=None, data_dir=str(tmp_path / "elsewhere"))
+    assert other.jwt_secret != first.jwt_secret  # never a shared, published value
+
+
+def test_production_without_a_jwt_secret_refuses_and_the_csrf_key_is_its_own(monkeypatch, tmp_path):
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    with pytest.raises(ValidationError, match="JWT_SECRET"):
+        Settings(_env_file=None, app_env="production", data_dir=str(tmp_path))
+    settings = Settings(app_env="production", jwt_secret="x" * 48)
+    assert settings.csrf_key != settings.jwt_secret and len(settings.csrf_key) == 64
