@@ -32,6 +32,9 @@ class User(Table, tablename="app_user"):
     external_sub = Varchar(length=255, null=True, default=None, unique=True)  # `sub` of a JWKS-verified token
     is_active = Boolean(default=True)
     created_at = Timestamptz()
+    # Tokens carry the generation they were issued in; logging out moves it on, so every earlier token
+    # (every device, every process) stops working at once.
+    token_generation = Integer(default=0)
 
 
 class UserProfile(Table):

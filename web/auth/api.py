@@ -10,11 +10,11 @@ from litestar import Controller, Request, get, post, put
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from web.auth.guards import CurrentUser, provide_user
-from web.auth.services import Credentials, authenticate, profile_of, register
+from web.auth.services import Credentials, authenticate, profile_of, register, sign_out_everywhere
 from web.clock import now
 from web.db import write_transaction
 from web.errors import InvalidInput
@@ -111,13 +111,23 @@ class AuthController(Controller):
         await services.limits.check_auth(request, "login")
         user = await authenticate(credentials(await _json(request)))
         profile = await profile_of(user)
-        token = services.tokens.issue_access(str(user.id))
+        token = services.tokens.issue_access(str(user.id), generation=user.token_generation)
         return TokenOut(
             access_token=token,
             expires_in=services.settings.jwt_access_ttl_seconds,
             user_id=user.id,
             profile_id=profile.id,
         )
+
+    @post(
+        "/auth/logout",
+        operation_id="Logout",
+        status_code=HTTP_204_NO_CONTENT,
+        dependencies={"user": Provide(provide_user)},
+    )
+    async def logout(self, user: CurrentUser) -> None:
+        """Sign out everywhere: every access token issued to you so far stops working at once."""
+        await sign_out_everywhere(user)
 
     @get("/profile", operation_id="GetProfile", dependencies={"user": Provide(provide_user)})
     async def get_profile(self, user: CurrentUser) -> ProfileOut:

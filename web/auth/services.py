@@ -131,7 +131,15 @@ async def user_for_claims(claims: Claims) -> User:
     user = await User.objects().where(User.id == user_id).first()
     if user is None or not user.is_active:
         raise Unauthorized()
+    if claims.generation != user.token_generation:  # issued before a logout: revoked everywhere
+        raise Unauthorized("You have signed out: sign in again.")
     return user
+
+
+async def sign_out_everywhere(user: User) -> None:
+    """Revoke every token issued to this person so far (every device, every process): the next
+    request with one of them is refused, as a bearer token or a session cookie."""
+    await User.update({User.token_generation: User.token_generation + 1}).where(User.id == user.id)
 
 
 async def _external_user(sub: str) -> User:

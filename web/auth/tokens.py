@@ -23,6 +23,7 @@ class Claims:
     external: bool  # True when an external identity provider signed it (JWKS)
     jti: str | None
     exp: int
+    generation: int = 0  # the user's token generation when issued (our own tokens)
 
 
 class TokenService:
@@ -38,7 +39,7 @@ class TokenService:
     def issuer(self) -> str:
         return self.settings.jwt_issuer or DEFAULT_ISSUER
 
-    def issue_access(self, user_id: str, *, ttl: int | None = None) -> str:
+    def issue_access(self, user_id: str, *, ttl: int | None = None, generation: int = 0) -> str:
         now = int(clock.timestamp())
         claims = {
             "sub": user_id,
@@ -48,6 +49,7 @@ class TokenService:
             "iss": self.issuer,
             "jti": uuid.uuid4().hex,
             "token_use": ACCESS,
+            "gen": generation,
         }
         if self.settings.jwt_audience:
             claims["aud"] = self.settings.jwt_audience
@@ -86,7 +88,16 @@ class TokenService:
         )
         if claims.get("token_use") != ACCESS:
             raise jwt.InvalidTokenError("not an access token")
-        return Claims(sub=str(claims["sub"]), external=False, jti=claims.get("jti"), exp=int(claims["exp"]))
+        generation = claims.get("gen", 0)
+        if not isinstance(generation, int) or isinstance(generation, bool):
+            raise jwt.InvalidTokenError("bad token generation")
+        return Claims(
+            sub=str(claims["sub"]),
+            external=False,
+            jti=claims.get("jti"),
+            exp=int(claims["exp"]),
+            generation=generation,
+        )
 
     def _verify_external(self, token: str, alg: str) -> Claims:
         assert self._jwks is not None

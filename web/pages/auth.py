@@ -6,10 +6,11 @@ from litestar import Request, Response, get, post
 from pydantic import ValidationError
 
 from web.auth.guards import SESSION_COOKIE
-from web.auth.services import Credentials, authenticate, register
+from web.auth.services import Credentials, authenticate, register, sign_out_everywhere
 from web.errors import AppError, Conflict, InvalidInput, TooManyRequests, Unauthorized
 from web.onboarding.validation import field_errors
 from web.pages.common import optional_user, redirect, render, safe_next, session_cookie
+from web.tables import User
 
 
 def _form_context(
@@ -45,8 +46,8 @@ async def _credentials(request: Request) -> tuple[str, str, str]:
     )
 
 
-def _signed_in(request: Request, user_id: str, next_path: str) -> Response:
-    token = request.app.state.services.tokens.issue_access(user_id)
+def _signed_in(request: Request, user: User, next_path: str) -> Response:
+    token = request.app.state.services.tokens.issue_access(str(user.id), generation=user.token_generation)
     response = redirect(request, next_path)
     response.set_cookie(session_cookie(request, token))
     return response
@@ -84,7 +85,7 @@ async def signup(request: Request) -> Response:
         return _form_context(
             request, page="signup", email=email, message=exc.detail, status=429, next_path=next_path
         )
-    return _signed_in(request, str(user.id), next_path)
+    return _signed_in(request, user, next_path)
 
 
 @get("/login", name="login")
@@ -119,7 +120,7 @@ async def login(request: Request) -> Response:
             status=exc.status_code,
             next_path=next_path,
         )
-    return _signed_in(request, str(user.id), next_path)
+    return _signed_in(request, user, next_path)
 
 
 @get("/logout")
@@ -132,6 +133,9 @@ async def logout_page(request: Request) -> Response:
 
 @post("/logout", status_code=303)
 async def logout(request: Request) -> Response:
+    user = await optional_user(request)
+    if user is not None:  # the session token (and every other) stops working, not just this cookie
+        await sign_out_everywhere(user)
     response = redirect(request, "/login?logged_out=1")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

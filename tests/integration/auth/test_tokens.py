@@ -201,3 +201,34 @@ async def test_sign_in_works_while_the_rate_limit_store_is_down(start_server):
             for _ in range(3)
         ]
     assert statuses[-1] == 429  # still limited, in memory
+
+
+async def test_logout_revokes_the_token_everywhere(client):
+    acct = await account(client)
+    other_device = (
+        await client.post("/api/v1/auth/token", json={"email": acct.email, "password": PASSWORD})
+    ).json()["access_token"]
+    assert (await client.get("/api/v1/profile", headers=acct.headers)).status_code == 200
+    r = await client.post("/api/v1/auth/logout", headers=acct.headers)
+    assert r.status_code == 204
+    for token in (acct.token, other_device):
+        r = await client.get("/api/v1/profile", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401 and "signed out" in r.json()["detail"]
+        page = await client.get("/plan", headers={"accept": "text/html", "Cookie": f"trainplan_session={token}"})
+        assert page.status_code in (302, 303) and "/login" in page.headers["location"]
+    fresh = (await client.post("/api/v1/auth/token", json={"email": acct.email, "password": PASSWORD})).json()
+    assert (await client.get("/api/v1/profile", headers={"Authorization": f"Bearer {fresh['access_token']}"})).status_code == 200
+
+
+async def test_the_logout_page_revokes_the_session_token(client):
+    acct = await account(client)
+    cookie = {"Cookie": f"trainplan_session={acct.token}"}
+    page = await client.get("/logout", headers={"accept": "text/html", **cookie})
+    token = page.cookies.get("csrftoken") or ""
+    r = await client.post(
+        "/logout",
+        data={"_csrf_token": token},
+        headers={"accept": "text/html", "Cookie": f"trainplan_session={acct.token}; csrftoken={token}"},
+    )
+    assert r.status_code == 303
+    assert (await client.get("/api/v1/profile", headers=acct.headers)).status_code == 401
