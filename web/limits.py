@@ -4,6 +4,7 @@ hold across processes. Generation limits count jobs in the database, so they hol
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
 import uuid
@@ -77,6 +78,17 @@ class WindowCounter:
         first = oldest[0][1] if oldest else at
         return int(count), max(1, math.ceil(first + window - at))
 
+    async def count(self, key: str, window: int) -> int:
+        """Hits in the last `window` seconds, without counting one."""
+        at = clock.timestamp()
+        if self._redis is not None:
+            try:
+                name = f"trainplan:rl:{key}"
+                return int(await self._redis.zcount(name, at - window, "+inf"))
+            except Exception:
+                log.warning("rate-limit store unreachable; counting in memory")
+        return sum(1 for hit in self._memory.get(key, ()) if hit > at - window)
+
     async def close(self) -> None:
         if self._redis is not None:
             await self._redis.aclose()
@@ -121,6 +133,24 @@ class Limits:
                 "Too many attempts from your network. Wait a minute and try again.",
                 headers=rate_headers(limit, 0, reset, 60),
             )
+
+    ACCOUNT_WINDOW = 15 * 60
+
+    def _account_key(self, email: str) -> str:
+        return "auth:account:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]  # no PII
+
+    async def check_account(self, email: str) -> None:
+        """Slow down guessing at one account from many addresses: after repeated failed logins for an
+        email, its logins wait for the window to pass, wherever they come from."""
+        limit = self.settings.rate_limit_login_failures_per_account
+        if await self.counter.count(self._account_key(email), self.ACCOUNT_WINDOW) >= limit:
+            raise TooManyRequests(
+                "Too many wrong passwords for this account. Wait 15 minutes, or reset your password.",
+                headers=rate_headers(limit, 0, self.ACCOUNT_WINDOW, self.ACCOUNT_WINDOW),
+            )
+
+    async def login_failed(self, email: str) -> None:
+        await self.counter.hit(self._account_key(email), self.ACCOUNT_WINDOW)
 
     async def check_generation(self, user: User) -> None:
         """Per-user hourly and daily caps on new generations, and a global cap on queued work."""

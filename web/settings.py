@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     rate_limit_generations_per_hour: int = 10
     rate_limit_generations_per_day: int = 30
     rate_limit_auth_per_minute: int = 10
+    rate_limit_login_failures_per_account: int = 10  # in 15 minutes, from any address
     trusted_proxies: str = ""  # comma-separated addresses or networks whose X-Forwarded-For is believed
     sse_max_streams_per_user: int = 5
     sse_max_streams: int = 500

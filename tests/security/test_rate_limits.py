@@ -11,6 +11,7 @@ import pytest
 
 from tests.factories import PASSWORD, account, generate_body
 from tests.security.conftest import REDIS_URL, assert_problem
+from web import clock
 from web.tables import GenerationEvent, GenerationJob, IdempotencyKey, User
 
 WAIT = {"Prefer": "wait=30"}
@@ -266,3 +267,27 @@ async def test_the_redis_counter_slides_across_a_minute_boundary() -> None:
     finally:
         await counter.close()
         clock.reset()
+
+
+async def test_repeated_failures_on_one_account_slow_it_down_from_any_address(start_server):
+    from tests.factories import PASSWORD, account
+
+    server = await start_server(rate_limit_login_failures_per_account=3, trusted_proxies="127.0.0.1")
+    async with server.client() as client:
+        acct = await account(client)
+        for n in range(3):  # three wrong passwords, each from another address behind the proxy
+            r = await _login(client, acct.email, **{"X-Forwarded-For": f"203.0.113.{n + 1}"})
+            assert r.status_code == 401
+        r = await _login(client, acct.email, **{"X-Forwarded-For": "203.0.113.99"})
+        assert_problem(r, 429, "rate_limited")
+        assert "this account" in r.json()["detail"]
+        right = await client.post("/api/v1/auth/token", json={"email": acct.email, "password": PASSWORD},
+                                  headers={"X-Forwarded-For": "203.0.113.100"})  # fmt: skip
+        assert right.status_code == 429  # even the right password waits: the guesser cannot tell
+        other = await account(client)  # another account is not affected
+        assert (await _login(client, other.email, **{"X-Forwarded-For": "203.0.113.7"})).status_code == 401
+        clock.advance(15 * 60 + 1)
+        try:
+            assert (await _login(client, acct.email, **{"X-Forwarded-For": "203.0.113.8"})).status_code == 401
+        finally:
+            clock.reset()

@@ -17,7 +17,7 @@ from web.auth.guards import CurrentUser, provide_user
 from web.auth.services import Credentials, authenticate, profile_of, register, sign_out_everywhere
 from web.clock import now
 from web.db import write_transaction
-from web.errors import InvalidInput
+from web.errors import InvalidInput, Unauthorized
 from web.onboarding.schemas import PersonalInfo
 from web.onboarding.validation import field_errors, parse_personal_info
 from web.openapi_docs import documented_body
@@ -109,7 +109,13 @@ class AuthController(Controller):
         """Exchange email and password for an access token (JWT, HS256)."""
         services = request.app.state.services
         await services.limits.check_auth(request, "login")
-        user = await authenticate(credentials(await _json(request)))
+        creds = credentials(await _json(request))
+        await services.limits.check_account(creds.email)
+        try:
+            user = await authenticate(creds)
+        except Unauthorized:
+            await services.limits.login_failed(creds.email)
+            raise
         profile = await profile_of(user)
         token = services.tokens.issue_access(str(user.id), generation=user.token_generation)
         return TokenOut(

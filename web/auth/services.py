@@ -97,6 +97,10 @@ async def register(creds: Credentials) -> User:
             await UserProfile(id=uuid.uuid4(), user=user.id, created_at=now(), updated_at=now()).save()
     except Exception as exc:
         if is_unique_violation(exc):
+            # Enumeration, decided: sign-up says plainly that the address has an account (as most
+            # products do: a person who forgot they signed up needs to know), and the per-address and
+            # per-account limits keep anyone from testing addresses in bulk. Login never says which part
+            # was wrong. Answering alike and mailing a notice would need outgoing mail, which we lack.
             raise Conflict(
                 "An account with this email already exists. Log in instead.", code="email_taken"
             ) from None

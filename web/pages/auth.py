@@ -99,8 +99,14 @@ async def login_page(request: Request) -> Response:
 async def login(request: Request) -> Response:
     email, password, next_path = await _credentials(request)
     try:
-        await request.app.state.services.limits.check_auth(request, "login")
-        user = await authenticate(Credentials(email=email, password=password))
+        limits = request.app.state.services.limits
+        await limits.check_auth(request, "login")
+        await limits.check_account(email)
+        try:
+            user = await authenticate(Credentials(email=email, password=password))
+        except Unauthorized:
+            await limits.login_failed(email)
+            raise
     except (ValidationError, Unauthorized):
         # One message for every wrong combination, like the API: no hint which part was wrong.
         return _form_context(

@@ -214,10 +214,14 @@ async def test_logout_revokes_the_token_everywhere(client):
     for token in (acct.token, other_device):
         r = await client.get("/api/v1/profile", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401 and "signed out" in r.json()["detail"]
-        page = await client.get("/plan", headers={"accept": "text/html", "Cookie": f"trainplan_session={token}"})
+        page = await client.get(
+            "/plan", headers={"accept": "text/html", "Cookie": f"trainplan_session={token}"}
+        )
         assert page.status_code in (302, 303) and "/login" in page.headers["location"]
     fresh = (await client.post("/api/v1/auth/token", json={"email": acct.email, "password": PASSWORD})).json()
-    assert (await client.get("/api/v1/profile", headers={"Authorization": f"Bearer {fresh['access_token']}"})).status_code == 200
+    assert (
+        await client.get("/api/v1/profile", headers={"Authorization": f"Bearer {fresh['access_token']}"})
+    ).status_code == 200
 
 
 async def test_the_logout_page_revokes_the_session_token(client):
