@@ -72,6 +72,7 @@ async def start_server(database):
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=5,
+            proxy_headers=False,  # as `python -m web` runs it: TRUSTED_PROXIES alone decides
         )
         server = uvicorn.Server(config)
         server.install_signal_handlers = lambda: None  # older uvicorn

@@ -91,7 +91,9 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
         csrf_config=CSRFConfig(
             secret=settings.csrf_key,
             exclude=["/api", "/health", "/metrics"],
-            cookie_secure=bool(settings.cookie_secure),
+            cookie_secure=settings.cookie_secure
+            if settings.cookie_secure is not None
+            else settings.app_env == "production",
         ),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="trainplan API", version="1.0.0", path="/api/schema"),

@@ -112,6 +112,11 @@ class Limits:
         self._streams = 0
         self.on_streams_changed = lambda n: None
 
+    def peer_is_trusted_proxy(self, request: Request) -> bool:
+        peer = request.client.host if request.client else "unknown"
+        networks = self.settings.trusted_proxy_networks
+        return bool(networks) and _in(peer, networks)
+
     def client_address(self, request: Request) -> str:
         """The peer's address; X-Forwarded-For only counts when the peer is a configured proxy."""
         peer = request.client.host if request.client else "unknown"

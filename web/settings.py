@@ -93,6 +93,12 @@ class Settings(BaseSettings):
                 "JWT_SECRET must be set to a random value of at least 32 characters when "
                 "APP_ENV=production (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
             )
+        if self.app_env == "production" and self.cookie_secure is None and not self.trusted_proxies.strip():
+            raise ValueError(
+                "Set COOKIE_SECURE=true (the site is served over https) or TRUSTED_PROXIES (the https proxy's "
+                "address, whose X-Forwarded-Proto is believed) when APP_ENV=production: session cookies "
+                "must be Secure."
+            )
         return self
 
     @property

@@ -129,3 +129,24 @@ async def test_metrics_can_require_a_token(start_server):
         assert wrong.status_code == 401
         ok = await client.get("/metrics", headers={"Authorization": "Bearer metrics-secret-123"})
         assert ok.status_code == 200 and "generations" in ok.text
+
+
+@pytest.mark.parametrize(("trusted", "secure"), [("127.0.0.1", True), ("", False)])
+async def test_the_session_cookie_is_secure_behind_a_trusted_https_proxy(start_server, trusted, secure):
+    from tests.factories import PASSWORD, account
+
+    server = await start_server(trusted_proxies=trusted)
+    async with server.client() as client:
+        acct = await account(client)
+        page = await client.get("/login", headers={"accept": "text/html"})
+        token = page.cookies.get("csrftoken") or ""
+        r = await client.post(
+            "/login",
+            data={"email": acct.email, "password": PASSWORD, "_csrf_token": token},
+            headers={"accept": "text/html", "X-Forwarded-Proto": "https", "Cookie": f"csrftoken={token}"},
+        )
+    assert r.status_code == 303, r.text
+    cookie = next(
+        v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith("trainplan_session=")
+    )
+    assert ("secure" in cookie.lower()) is secure, cookie

@@ -27,7 +27,7 @@ def test_production_refuses_a_short_secret():
 
 
 def test_production_accepts_a_real_secret():
-    settings = Settings(app_env="production", jwt_secret="x" * 48)
+    settings = Settings(app_env="production", jwt_secret="x" * 48, cookie_secure=True)
     assert settings.app_env == "production"
 
 
@@ -75,5 +75,10 @@ def test_production_without_a_jwt_secret_refuses_and_the_csrf_key_is_its_own(mon
     monkeypatch.delenv("JWT_SECRET", raising=False)
     with pytest.raises(ValidationError, match="JWT_SECRET"):
         Settings(_env_file=None, app_env="production", data_dir=str(tmp_path))
-    settings = Settings(app_env="production", jwt_secret="x" * 48)
+    settings = Settings(app_env="production", jwt_secret="x" * 48, trusted_proxies="10.0.0.1")
     assert settings.csrf_key != settings.jwt_secret and len(settings.csrf_key) == 64
+
+
+def test_production_needs_secure_cookies_said_one_way_or_the_other():
+    with pytest.raises(ValidationError, match=r"COOKIE_SECURE=true .* or TRUSTED_PROXIES"):
+        Settings(_env_file=None, app_env="production", jwt_secret="x" * 48)

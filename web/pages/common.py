@@ -50,7 +50,7 @@ def safe_next(value: str | None, default: str = "/") -> str:
 
 def session_cookie(request: Request, token: str) -> Cookie:
     settings = request.app.state.services.settings
-    secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
+    secure = settings.cookie_secure if settings.cookie_secure is not None else came_over_https(request)
     return Cookie(
         key=SESSION_COOKIE,
         value=token,
@@ -60,6 +60,14 @@ def session_cookie(request: Request, token: str) -> Cookie:
         samesite="lax",
         secure=secure,
     )
+
+
+def came_over_https(request: Request) -> bool:
+    """https to us, or to a proxy in TRUSTED_PROXIES that says so in X-Forwarded-Proto."""
+    if request.url.scheme == "https":
+        return True
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return proto == "https" and request.app.state.services.limits.peer_is_trusted_proxy(request)
 
 
 async def optional_user(request: Request) -> User | None:
