@@ -25,6 +25,7 @@ from web.health import live, metrics, ready
 from web.middleware import RequestContextMiddleware
 from web.observability import configure_logging
 from web.onboarding.api import list_questions
+from web.openapi_page import LocalSwaggerPlugin
 from web.plans.api import PlanController
 from web.playbook.api import get_playbook
 from web.services import build_services, start, stop
@@ -96,7 +97,9 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
             else settings.app_env == "production",
         ),
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(title="trainplan API", version="1.0.0", path="/api/schema"),
+        openapi_config=OpenAPIConfig(
+            title="trainplan API", version="1.0.0", path="/api/schema", render_plugins=[LocalSwaggerPlugin()]
+        ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=r"/events$"),
         logging_config=None,  # ours (web.observability): JSON lines with request and job ids
         plugins=[HTMXPlugin()],  # request.htmx and ClientRedirect on the pages

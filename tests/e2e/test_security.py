@@ -62,3 +62,14 @@ def test_free_text_and_llm_output_render_inert(page: Page, context: BrowserConte
     assert INJECTION.startswith("<script>alert(1)</script>")  # what the fake wrote into the plan
     page.goto("/history")
     expect(page).to_have_url(re.compile("/history$"))  # still logged in: the hx-get="/logout" never ran
+
+
+def test_the_api_docs_page_renders_offline_under_the_csp(page: Page, app: App) -> None:
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(app.url) else None)
+    page.goto("/api/schema")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("trainplan API", timeout=15_000)
+    expect(page.locator(".opblock").first).to_be_visible()
+    assert blocked == [] and outside == []

@@ -15,7 +15,16 @@ WEB = ROOT / "web"
 # Lowest first. A package may import from its own layer and the layers below, never above.
 LAYERS: list[set[str]] = [
     {"web", "web.clock", "web.settings", "web.observability", "web.domain"},
-    {"web.tables", "web.db", "web.errors", "web.middleware", "web.openapi_docs", "web.limits", "web.health"},
+    {
+        "web.tables",
+        "web.db",
+        "web.errors",
+        "web.middleware",
+        "web.openapi_docs",
+        "web.openapi_page",
+        "web.limits",
+        "web.health",
+    },
     {"web.auth", "web.onboarding", "web.coach"},
     {"web.plans", "web.playbook"},
     {"web.generation"},
