@@ -93,7 +93,7 @@ def test_cancel_stops_the_job(page: Page, context: BrowserContext, app: App) -> 
     acct = ready_account(context, app)
     app.fake.script({"name": "hang", "seconds": 30, "match": "outline"})
     job_id = start(page)
-    expect(page.locator("#gen-status")).to_contain_text("Reading your answers")
+    expect(page.locator("#gen-status")).to_contain_text("Planning your")  # said before the outline call
     wait_until(lambda: app.fake.calls_for("outline"))
     page.get_by_role("button", name="Cancel").click()
 
@@ -201,7 +201,7 @@ def test_a_quiet_stream_offers_to_keep_waiting_or_come_back(
     app.fake.script({"name": "hang", "seconds": 30, "match": "outline"})
     page.clock.install()
     job_id = start(page)
-    expect(page.locator("#gen-status")).to_contain_text("Reading your answers")
+    expect(page.locator("#gen-status")).to_contain_text("Planning your")
     notice = page.locator("#stall-notice")
     expect(notice).to_be_hidden()
 

@@ -18,7 +18,6 @@ from litestar.response import Redirect, Template
 
 from web.auth.guards import SESSION_COOKIE, user_from_token
 from web.errors import AppError, Unauthorized
-from web.pages.assets import asset
 from web.tables import User
 
 log = logging.getLogger("web.pages")
@@ -267,7 +266,6 @@ def configure_templates(engine: Any) -> None:
     env = engine.engine
     env.trim_blocks = True
     env.lstrip_blocks = True
-    env.globals["asset"] = asset
     env.filters.update(
         {
             "when": when,
