@@ -268,3 +268,4 @@ def test_a_finished_plan_opens_by_itself_unless_the_person_is_busy(
     page.clock.pause_at(page.evaluate("Date.now()") / 1000)  # seconds, in the Python API
     page.clock.run_for(5_000)
     expect(page).to_have_url(re.compile("/plan$"))
+    page.clock.resume()  # the browser context outlives this test: leave its timers running
