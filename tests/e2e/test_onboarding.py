@@ -19,6 +19,13 @@ def error_of(page: Page, key: str):
     return page.locator(f"#f-{key}-error")
 
 
+def settled(page: Page, key: str) -> None:
+    """Wait until the field swapped in by its inline check is live again. htmx wires a swapped-in element
+    (its change trigger) when the swap settles, and only then drops the htmx-settling class; a change made
+    before that is not sent. Call it after an expectation that proves the swap happened."""
+    expect(page.locator(f"#field-{key}")).not_to_have_class(re.compile(r"\bhtmx-(settling|swapping)\b"))
+
+
 def test_validation_inline_and_on_submit_nothing_lost(page: Page, context: BrowserContext, app: App) -> None:
     acct = register(app)
     login(context, app, acct)
@@ -34,6 +41,7 @@ def test_validation_inline_and_on_submit_nothing_lost(page: Page, context: Brows
     expect(weeks).to_have_attribute("aria-describedby", re.compile("f-plan_weeks-error"))
     expect(weeks).to_have_value("20")  # what was typed stays
     expect(page.locator("#f-activities-strength")).to_be_focused()  # the swap did not steal focus
+    settled(page, "plan_weeks")
 
     weeks.fill("6")
     weeks.press("Tab")
@@ -73,6 +81,7 @@ def test_validation_inline_and_on_submit_nothing_lost(page: Page, context: Brows
     page.get_by_label("Height", exact=True).fill("300")
     page.get_by_label("Height", exact=True).press("Tab")
     expect(error_of(page, "height")).to_have_text(re.compile("between 100 and 250 cm"))
+    settled(page, "height")
     page.get_by_label("Height", exact=True).fill("70")
     with page.expect_response(
         lambda r: r.url.endswith("/validate") and "height_unit=in" in (r.request.post_data or "")
