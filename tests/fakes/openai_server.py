@@ -60,6 +60,8 @@ BEHAVIOURS: frozenset[str] = frozenset(
         "invalid_plan",  # parses, breaks the rules (day outside the brief, barbell exercise, ...)
         "wrong_week",  # a valid week with another number than asked
         "short_outline",  # an outline missing its last week
+        "other_blocks",  # an outline whose blocks choose other exercises than the offline coach would
+        "bad_blocks",  # an outline whose blocks name an unknown exercise and one the person may not do
         "slow_trickle",  # the ok body sent in small chunks over `seconds` (default 1.5)
         "prompt_injection_echo",  # ok, with <script>, hx-get and {{ 7*7 }} inside titles and notes
     }
@@ -382,11 +384,20 @@ class FakeOpenAI:
             value = _break_rules(kind, value, messages)
         elif name == "short_outline" and kind == "outline":
             value["weeks"] = value["weeks"][:-1]
+        elif name == "other_blocks" and kind == "outline":
+            value["blocks"] = other_blocks(prompts.read_brief(messages), value["blocks"])
+        elif name == "bad_blocks" and kind == "outline":
+            for block in value["blocks"]:
+                block["exercises"] = ["laser_squat", "lat_pulldown", *block["exercises"][:12]]
+            value["blocks"].append(
+                {"number": 13, "exercises": ["push_up"], "why": "A block the plan has not."}
+            )
         elif name == "wrong_week" and kind in ("week", "repair"):
             value["number"] = value["number"] + 1 if value["number"] < 52 else value["number"] - 1
         elif name == "prompt_injection_echo":
             value = _inject(value)
         content = json.dumps(value)
+        call["answer"] = value
 
         if name == "truncated":
             cut = content[: max(1, len(content) // 2)]
@@ -443,6 +454,24 @@ class FakeOpenAI:
         else:
             raise ValueError(f"unknown REQUEST_KIND {kind!r}")
         return generated.value.model_dump(mode="json")
+
+
+def other_blocks(brief: Any, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The blocks with each exercise swapped for another allowed one of the same pattern where there is
+    one: a model that chooses differently from the offline coach, within the rules."""
+    from web.domain.catalogue import allowed_exercises, get_exercise
+
+    allowed = [e for e in allowed_exercises(brief) if e.is_strength]
+    out = []
+    for block in blocks:
+        chosen: list[str] = []
+        for exercise_id in block["exercises"]:
+            pattern = get_exercise(exercise_id).pattern
+            others = [e.id for e in allowed if e.pattern == pattern and e.id not in block["exercises"]]
+            swap = next((i for i in others if i not in chosen), exercise_id)
+            chosen.append(swap if swap not in chosen else exercise_id)
+        out.append({**block, "exercises": list(dict.fromkeys(chosen))})
+    return out
 
 
 # ---------------------------------------------------------------------- response helpers

@@ -6,7 +6,9 @@ required (nullable where optional) and described for the model.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from web.domain.enums import SessionKind, Weekday
 from web.domain.skeleton import Skeleton
@@ -51,10 +53,31 @@ class WeekOutline(_Strict):
     focus: str = Field(description="What this week builds, in one sentence", max_length=200)
 
 
+class BlockOutline(_Strict):
+    number: int = Field(ge=1, le=13, description="The block number given in the prompt")
+    exercises: list[str] = Field(
+        max_length=14,
+        description="Catalogue ids of the block's strength work: main lifts first, then accessories",
+    )
+    why: str = Field(max_length=200, description="Why these exercises for this block, in one sentence")
+
+
 class PlanOutline(_Strict):
     title: str = Field(max_length=100)
     summary: str = Field(max_length=600)
     weeks: list[WeekOutline] = Field(min_length=1, max_length=52)
+    blocks: list[BlockOutline] = Field(max_length=13, description="One entry per block of the plan")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blocks_of_older_outlines(cls, data: Any) -> Any:
+        """Outlines checkpointed before blocks existed read as having none (their weeks choose freely)."""
+        if isinstance(data, dict) and "blocks" not in data:
+            return {**data, "blocks": []}
+        return data
+
+    def block(self, number: int) -> BlockOutline | None:
+        return next((b for b in self.blocks if b.number == number), None)
 
 
 class Constraint(BaseModel):

@@ -8,6 +8,7 @@ messages name the numbers, so they can go back to an LLM as repair instructions.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from web.domain.catalogue import estimate_session_minutes, get_exercise
 from web.domain.enums import SessionKind
@@ -200,3 +201,29 @@ def _time_use(week: PlannedWeek, target: WeekTarget) -> list[Violation]:
             "or another exercise that serves the goal).",
         )
     return out
+
+
+BLOCK_CHOICE_MIN_SHARE = 0.5  # at least half a week's strength exercises come from its block's choice
+
+
+def check_block_choice(week: PlannedWeek, chosen: Sequence[str]) -> list[Violation]:
+    """A week keeps to the exercises its outline chose for the block (so the block's lifts can progress
+    week on week); it may add others only where those cannot fill the sets."""
+    if not chosen:
+        return []
+    used = {
+        item.exercise_id
+        for session in week.sessions
+        if session.kind in _STRENGTH_KINDS
+        for item in session.exercises
+        if (exercise := get_exercise(item.exercise_id)) is not None and exercise.is_strength
+    }
+    if not used or len(used & set(chosen)) >= BLOCK_CHOICE_MIN_SHARE * len(used):
+        return []
+    return _v(
+        "target_block_exercises",
+        week,
+        f"Week {week.number} uses {len(used & set(chosen))} of the block's chosen exercises among its "
+        f"{len(used)} strength exercises; build the strength sessions from the block's exercises "
+        f"({', '.join(chosen)}), adding others only where these cannot fill the sets.",
+    )

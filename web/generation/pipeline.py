@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from web.clock import now
-from web.coach.base import Coach, CoachError, CoachErrorCode, Usage
+from web.coach.base import Coach, CoachError, Usage
 from web.coach.cache import fresh_answers
 from web.db import with_retries, write_transaction
 from web.domain import rules
 from web.domain.brief import TrainingBrief
 from web.domain.explain import explain
 from web.domain.plan import PlanContent, PlannedWeek, PlanOutline
+from web.domain.rules_targets import check_block_choice
 from web.domain.skeleton import build_skeleton
+from web.generation.outline import write_outline
 from web.generation.progress import LeaseLost, Notifier, append_event, event_payload, fenced
 from web.observability import Metrics
 from web.tables import GenerationJob
@@ -129,7 +131,7 @@ async def _write_plan(
         outline = PlanOutline.model_validate(checkpoint["outline"])
     else:
         await progress.stage("planning", f"Planning your {n} weeks", 8)
-        outline, usage = await _outline(brief, coach)
+        outline, usage = await write_outline(brief, skeleton, coach)
         checkpoint["outline"] = outline.model_dump(mode="json")
         checkpoint.setdefault("weeks", {})
     await progress.stage("planning", f"Planning your {n} weeks", 10, checkpoint=dict(checkpoint))
@@ -154,21 +156,6 @@ async def _write_plan(
     return Outcome(content=content, coach=label, usage=usage)
 
 
-async def _outline(brief: TrainingBrief, coach: Coach) -> tuple[PlanOutline, Usage]:
-    """The outline, which must cover weeks 1..n; one that does not is a malformed answer, asked again once."""
-    usage = Usage()
-    for attempt in (1, 2):
-        result = await coach.outline(brief)
-        usage += result.usage
-        numbers = [w.number for w in result.value.weeks]
-        if numbers == list(range(1, brief.weeks + 1)):
-            return result.value, usage
-        log.warning(
-            "outline does not cover the plan's weeks", extra={"attempt": attempt, "weeks": len(numbers)}
-        )
-    raise CoachError(CoachErrorCode.malformed, f"outline covers {numbers}", retryable=True)
-
-
 def _summary(summary: str, fallback_weeks: set[int]) -> str:
     if not fallback_weeks:
         return summary
@@ -187,9 +174,13 @@ class WeekWriter:
         self.coach, self.fallback, self.gate = coach, fallback, gate
         self.fallback_weeks: set[int] = set()
 
-    def violations(self, week: PlannedWeek) -> list[str]:
+    def violations(self, week: PlannedWeek, chosen: bool = True) -> list[str]:
         target = self.skeleton.week(week.number)
-        return [v.message for v in rules.check_week(self.brief, week, (), target)]
+        found = rules.check_week(self.brief, week, (), target)
+        if chosen:
+            block = self.outline.block(target.block)
+            found += check_block_choice(week, block.exercises if block is not None else ())
+        return [v.message for v in found]
 
     async def write(self, number: int) -> tuple[PlannedWeek, Usage]:
         usage, week, problems, failure = Usage(), None, [], None
@@ -218,6 +209,10 @@ class WeekWriter:
                 raise failure
             raise GenerationFailed("plan_invalid", f"week {number} could not be written to its rules")
         result = await self.fallback.week(self.brief, self.outline, number, None)
+        if self.violations(result.value, chosen=False):  # the outline's exercises did not fit: its own
+            result = await self.fallback.week(
+                self.brief, self.outline.model_copy(update={"blocks": []}), number
+            )
         self.fallback_weeks.add(number)
         return result.value.model_copy(update={"number": number}), usage
 

@@ -8,6 +8,10 @@ from collections import Counter
 
 from tests.factories import account, generate_body, wait_for_job
 from tests.integration.generation.test_failures import _llm
+from web.coach import prompts
+from web.coach.offline_coach import build_outline, build_plan
+from web.domain.catalogue import get_exercise
+from web.domain.skeleton import build_skeleton
 from web.tables import Plan
 
 BROKEN = ("malformed", "truncated", "invalid_plan", "wrong_week")
@@ -66,3 +70,57 @@ async def test_an_outline_that_misses_weeks_is_asked_again(start_server, fake_op
         job, _ = await _plan_for(server, await account(client), client)
     assert job["status"] == "succeeded" and job["coach"] == "openai"
     assert [c["kind"] for c in fake_openai.calls].count("outline") == 2
+
+
+async def test_the_weeks_use_the_exercises_the_outline_chose_for_their_block(start_server, fake_openai):
+    fake_openai.script({"name": "other_blocks", "match": "outline", "times": 1})
+    server = await start_server(**_llm(fake_openai, openai_max_retries=0, llm_cache_ttl_hours=0))
+    async with server.client() as client:
+        job, content = await _plan_for(server, await account(client), client)
+    assert job["status"] == "succeeded" and job["coach"] == "openai" and content["fallback_weeks"] == []
+    (outline_call,) = fake_openai.calls_for("outline")
+    blocks = {b["number"]: b["exercises"] for b in outline_call["answer"]["blocks"]}
+    brief = prompts.read_brief(outline_call["messages"])
+    own = build_outline(brief).blocks
+    assert blocks and all(blocks[b.number] != b.exercises for b in own)  # the model chose otherwise
+    for week_call in fake_openai.calls_for("week"):  # each week was told its block's choice ...
+        target = build_skeleton(brief).week(week_call["week"])
+        assert ", ".join(blocks[target.block]) in _prompt(week_call)
+    for week, target in zip(
+        content["weeks"], content["skeleton"]["weeks"], strict=True
+    ):  # ... and kept to it
+        strength = _strength_ids(week)
+        assert len(strength & set(blocks[target["block"]])) >= 0.5 * len(strength), week["number"]
+    offline = build_plan(brief)
+    assert _strength_ids(content["weeks"][0]) != _strength_ids(offline.weeks[0].model_dump(mode="json"))
+
+
+async def test_an_outline_naming_exercises_the_person_may_not_do_is_asked_again_then_cleaned(
+    start_server, fake_openai
+):
+    fake_openai.script({"name": "bad_blocks", "match": "outline", "times": 2})
+    server = await start_server(**_llm(fake_openai, openai_max_retries=0, llm_cache_ttl_hours=0))
+    async with server.client() as client:
+        job, content = await _plan_for(server, await account(client), client)
+    assert job["status"] == "succeeded" and job["coach"] == "openai" and content["fallback_weeks"] == []
+    assert len(fake_openai.calls_for("outline")) == 2  # asked again once, then the usable part kept
+    for week_call in fake_openai.calls_for("week"):
+        prompt = _prompt(week_call)
+        assert (
+            "laser_squat" not in prompt and "lat_pulldown" not in prompt
+        )  # unknown; a cable machine they lack
+        assert "Exercises of block" in prompt  # the block's allowed choice still went to the week
+
+
+def _prompt(call: dict) -> str:
+    return " ".join(m["content"] for m in call["messages"] if isinstance(m.get("content"), str))
+
+
+def _strength_ids(week: dict) -> set[str]:
+    return {
+        e["exercise_id"]
+        for s in week["sessions"]
+        if s["kind"] in ("strength", "mixed")
+        for e in s["exercises"]
+        if (found := get_exercise(e["exercise_id"])) is not None and found.is_strength
+    }

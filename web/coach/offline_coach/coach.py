@@ -7,7 +7,7 @@ from functools import lru_cache
 from web.coach.base import Generated, PlaybookNotes, Usage
 from web.coach.offline_coach.outline import build_outline as _outline
 from web.coach.offline_coach.playbook import build_playbook
-from web.coach.offline_coach.week import Layout, plan_layout, write_week
+from web.coach.offline_coach.week import Layout, choose_blocks, plan_layout, write_week
 from web.domain.brief import TrainingBrief
 from web.domain.explain import explain
 from web.domain.plan import PlanContent, PlannedWeek, PlanOutline
@@ -15,29 +15,39 @@ from web.domain.skeleton import Skeleton, build_skeleton
 
 
 @lru_cache(maxsize=64)
-def _plan_frame(brief_json: str) -> tuple[TrainingBrief, Skeleton, Layout]:
+def _plan_frame(brief_json: str) -> tuple[TrainingBrief, Skeleton, Layout, dict[int, tuple[str, ...]]]:
     brief = TrainingBrief.model_validate_json(brief_json)
     skeleton = build_skeleton(brief)
-    return brief, skeleton, plan_layout(brief, skeleton)
+    layout = plan_layout(brief, skeleton)
+    return brief, skeleton, layout, choose_blocks(brief, skeleton, layout)
 
 
 def frame(brief: TrainingBrief) -> tuple[Skeleton, Layout]:
     """The brief's skeleton and weekly layout (cached: the same brief always gives the same plan)."""
-    _, skeleton, layout = _plan_frame(brief.model_dump_json())
+    _, skeleton, layout, _ = _plan_frame(brief.model_dump_json())
     return skeleton, layout
+
+
+def own_blocks(brief: TrainingBrief) -> dict[int, tuple[str, ...]]:
+    """The exercises this coach chooses for each block of the brief's plan."""
+    return _plan_frame(brief.model_dump_json())[3]
 
 
 def build_outline(brief: TrainingBrief) -> PlanOutline:
     skeleton, layout = frame(brief)
-    return _outline(brief, skeleton, layout)
+    return _outline(brief, skeleton, layout, own_blocks(brief))
 
 
-def build_week(brief: TrainingBrief, number: int) -> PlannedWeek:
-    """Week `number`, written from its skeleton target alone."""
+def build_week(brief: TrainingBrief, number: int, chosen: tuple[str, ...] | None = None) -> PlannedWeek:
+    """Week `number`, written from its skeleton target and its block's exercises (`chosen`: an
+    outline's choice; None: this coach's own)."""
     skeleton, layout = frame(brief)
     if not 1 <= number <= len(skeleton.weeks):
         raise ValueError(f"week {number} is outside a {len(skeleton.weeks)}-week plan")
-    return write_week(brief, skeleton.week(number), layout)
+    target = skeleton.week(number)
+    if chosen is None or chosen == own_blocks(brief).get(target.block):
+        chosen = ()  # this coach's own choice: what its picker chooses unprompted
+    return write_week(brief, target, layout, chosen)
 
 
 def build_plan(brief: TrainingBrief) -> PlanContent:
@@ -66,7 +76,9 @@ class OfflineCoach:
     async def week(
         self, brief: TrainingBrief, outline: PlanOutline, number: int, previous: PlannedWeek | None = None
     ) -> Generated[PlannedWeek]:
-        week = build_week(brief, number)
+        target_block = frame(brief)[0].week(number).block if 1 <= number <= brief.weeks else None
+        block = outline.block(target_block) if target_block is not None else None
+        week = build_week(brief, number, tuple(block.exercises) if block is not None else None)
         planned = next((w for w in outline.weeks if w.number == number), None)
         if planned is not None and planned.is_deload == week.is_deload:
             week.theme = planned.theme  # the outline's theme, when it agrees

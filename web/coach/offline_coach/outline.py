@@ -7,7 +7,7 @@ from web.coach.offline_coach.week import theme
 from web.domain.brief import TrainingBrief
 from web.domain.enums import Goal
 from web.domain.measures import DAY_NAMES
-from web.domain.plan import PlanOutline, WeekOutline
+from web.domain.plan import BlockOutline, PlanOutline, WeekOutline
 from web.domain.skeleton import Phase, Skeleton
 
 GOAL_TITLES = {
@@ -54,12 +54,31 @@ def summary(brief: TrainingBrief, skeleton: Skeleton, layout: Layout) -> str:
     return " ".join(parts)[:600]
 
 
-def build_outline(brief: TrainingBrief, skeleton: Skeleton, layout: Layout) -> PlanOutline:
+def block_why(skeleton: Skeleton, block: int) -> str:
+    weeks = [w for w in skeleton.weeks if w.block == block and not w.is_deload]
+    if not weeks or not weeks[0].strength_sets:
+        return "Movements that support your running, kept simple."
+    low, high = weeks[0].rep_range
+    start = (
+        "Movements you can load well with your kit"
+        if block == 1
+        else "Main lifts kept, harder variations and new accessories"
+    )
+    return f"{start}, main lifts at {low}-{high} reps."[:200]
+
+
+def build_outline(
+    brief: TrainingBrief, skeleton: Skeleton, layout: Layout, blocks: dict[int, tuple[str, ...]]
+) -> PlanOutline:
     return PlanOutline(
         title=title(brief),
         summary=summary(brief, skeleton, layout),
         weeks=[
             WeekOutline(number=w.number, theme=theme(w)[:80], is_deload=w.is_deload, focus=w.focus[:200])
             for w in skeleton.weeks
+        ],
+        blocks=[
+            BlockOutline(number=n, exercises=list(ids), why=block_why(skeleton, n))
+            for n, ids in sorted(blocks.items())
         ],
     )

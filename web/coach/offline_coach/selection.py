@@ -79,6 +79,10 @@ class Picker:
 
     brief: TrainingBrief
     block: int
+    # The block's exercises as its outline chose them (the LLM's, or the offline coach's own): taken
+    # first, in that order, wherever they fit the pattern and are allowed for this person.
+    chosen: tuple[str, ...] = ()
+    mains: int = 0  # how many of `chosen` (its first) are main lifts: accessories come from the rest
     used: set[str] = field(default_factory=set)
     turns: dict[str, int] = field(default_factory=dict)
 
@@ -88,6 +92,13 @@ class Picker:
             if main:
                 found = [e for e in found if e.id not in NOT_MAIN] or found
             fresh = [e for e in found if e.id not in self.used] or found
+            pool = self.chosen if main else self.chosen[self.mains :]
+            preferred = sorted(
+                (e for e in fresh if e.id in pool and e.id not in self.used), key=lambda e: pool.index(e.id)
+            )
+            if preferred:
+                self.used.add(preferred[0].id)
+                return preferred[0]
             if fresh:
                 choice = self._choose(option, fresh, main)
                 self.used.add(choice.id)

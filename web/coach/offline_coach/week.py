@@ -10,6 +10,7 @@ from web.coach.offline_coach.layout import TEMPLATES, Layout, Slot, build_layout
 from web.coach.offline_coach.runs import run_sessions
 from web.coach.offline_coach.strength import ACCESSORY, MAIN, REST, Item
 from web.domain.brief import TrainingBrief
+from web.domain.catalogue import get_exercise
 from web.domain.enums import Goal, SessionKind
 from web.domain.plan import PlannedSession, PlannedWeek
 from web.domain.rules import MAX_HARD_SETS_PER_GROUP
@@ -126,11 +127,14 @@ def _balance_groups(sessions: list[list[Item]], picker: selection.Picker, rest: 
                 break
 
 
-def write_week(brief: TrainingBrief, target: WeekTarget, layout: Layout) -> PlannedWeek:
-    """Week `target.number`, written to its target."""
+def write_week(
+    brief: TrainingBrief, target: WeekTarget, layout: Layout, chosen: tuple[str, ...] = ()
+) -> PlannedWeek:
+    """Week `target.number`, written to its target, with the block's `chosen` exercises first."""
     slots = layout.for_week(target)
-    picker = selection.Picker(brief, target.block)
     strength_slots = [s for s in slots if s.kind == "strength"]
+    mains = sum(main for slot in strength_slots for _, main in TEMPLATES[slot.template][1])
+    picker = selection.Picker(brief, target.block, chosen, mains)
     items = [_strength_items(brief, slot, picker) for slot in strength_slots]
     _add_focus(brief, items, target.block)
     for session_items, total in zip(items, strength.session_sets(target, len(items)), strict=True):
@@ -175,6 +179,31 @@ def write_week(brief: TrainingBrief, target: WeekTarget, layout: Layout) -> Plan
         sessions=ordered,
         notes=week_notes(brief, target),
     )
+
+
+def choose_blocks(brief: TrainingBrief, skeleton: Skeleton, layout: Layout) -> dict[int, tuple[str, ...]]:
+    """Each block's exercises: what its first training week (not a deload, taper or race week) uses."""
+    chosen: dict[int, tuple[str, ...]] = {}
+    for target in skeleton.weeks:
+        if target.block not in chosen and target.phase not in (Phase.deload, Phase.taper, Phase.race):
+            chosen[target.block] = tuple(block_exercises(write_week(brief, target, layout)))
+    return chosen
+
+
+def block_exercises(week: PlannedWeek) -> list[str]:
+    """The strength exercises of a written week, each once, the sessions' openers (their main lifts)
+    first: the exercises its block uses."""
+    placed: list[tuple[int, int, str]] = []
+    for s, session in enumerate(week.sessions):
+        if session.kind is SessionKind.strength:
+            strength_ids = [e.exercise_id for e in session.exercises if _is_strength(e.exercise_id)]
+            placed += [(i, s, exercise_id) for i, exercise_id in enumerate(strength_ids)]
+    return list(dict.fromkeys(exercise_id for _, _, exercise_id in sorted(placed)))[:14]
+
+
+def _is_strength(exercise_id: str) -> bool:
+    exercise = get_exercise(exercise_id)
+    return exercise is not None and exercise.is_strength
 
 
 def theme(target: WeekTarget) -> str:
