@@ -131,6 +131,16 @@ class Metrics:
             buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40),
         )
         self.llm_tokens = Counter("trainplan_llm_tokens_total", "LLM tokens", ["type"], registry=r)
+        self.llm_throttled = Counter(
+            "trainplan_llm_throttled_total",
+            "429 answers from the LLM provider (retries included)",
+            registry=r,
+        )
+        self.llm_concurrency_limit = Gauge(
+            "trainplan_llm_concurrency_limit",
+            "LLM calls this process lets run at once (LLM_MAX_CONCURRENCY, halved on 429s)",
+            registry=r,
+        )
         self.save_seconds = Histogram(
             "trainplan_plan_save_duration_seconds",
             "Plan save transaction time",

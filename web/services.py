@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from web.auth.tokens import TokenService
 from web.coach.base import Coach
 from web.coach.cache import CachingCoach
+from web.coach.gate import AdaptiveGate
 from web.coach.offline_coach import OfflineCoach
 from web.generation.pipeline import PipelineDeps
 from web.generation.progress import Notifier
@@ -34,18 +34,26 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def build_coach(settings: Settings, metrics: Metrics) -> tuple[Coach, Any]:
+def build_coach(settings: Settings, metrics: Metrics, gate: AdaptiveGate | None = None) -> tuple[Coach, Any]:
     if not settings.openai_api_key:
         return OfflineCoach(), None
+    import httpx
     import openai
 
     from web.coach.openai_coach import OpenAICoach
+
+    async def on_response(response: httpx.Response) -> None:
+        if response.status_code == 429:  # every one, the SDK's own retries included
+            metrics.llm_throttled.inc()
+            if gate is not None:
+                gate.throttled()
 
     client = openai.AsyncOpenAI(
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
         timeout=settings.openai_timeout_seconds,
         max_retries=settings.openai_max_retries,
+        http_client=openai.DefaultAsyncHttpxClient(event_hooks={"response": [on_response]}),
     )
     coach = OpenAICoach(
         client,
@@ -66,7 +74,9 @@ def build_coach(settings: Settings, metrics: Metrics) -> tuple[Coach, Any]:
 def build_services(settings: Settings, *, with_runner: bool) -> Services:
     metrics = Metrics()
     notifier = Notifier(settings.redis_url)
-    coach, client = build_coach(settings, metrics)
+    gate = AdaptiveGate(settings.llm_max_concurrency, on_change=metrics.llm_concurrency_limit.set)
+    metrics.llm_concurrency_limit.set(gate.limit)
+    coach, client = build_coach(settings, metrics, gate)
     fallback = OfflineCoach() if settings.llm_fallback_enabled and coach.name != "offline" else None
     deps = PipelineDeps(
         coach=coach,
@@ -75,7 +85,7 @@ def build_services(settings: Settings, *, with_runner: bool) -> Services:
         metrics=metrics,
         week_parallelism=settings.week_parallelism,
         week_fallback=fallback,
-        llm_gate=asyncio.Semaphore(settings.llm_max_concurrency),
+        llm_gate=gate,
     )
     runner = JobRunner(deps, settings, playbook_coach=coach) if with_runner else None
     limits = Limits(settings, WindowCounter(settings.redis_url))

@@ -124,6 +124,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._queue: list[Behaviour] = []
         self._calls: list[dict[str, Any]] = []
+        self._in_flight = 0
         self._stopping = threading.Event()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -311,6 +312,8 @@ class FakeOpenAI:
             "at": time.time(),
         }
         with self._lock:
+            call["in_flight"] = self._in_flight  # other calls being answered when this one arrived
+            self._in_flight += 1
             self._calls.append(call)
         try:
             response = await self._respond(behaviour, request, body, kind, week, call)
@@ -318,6 +321,9 @@ class FakeOpenAI:
             response = _error(
                 400, f"fake OpenAI could not answer: {type(exc).__name__}: {exc}", "invalid_request_error"
             )
+        finally:
+            with self._lock:
+                self._in_flight -= 1
         call["status"] = response.status_code
         return response
 

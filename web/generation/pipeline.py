@@ -14,6 +14,7 @@ from typing import Any
 from web.clock import now
 from web.coach.base import Coach, CoachError, Usage
 from web.coach.cache import fresh_answers
+from web.coach.gate import AdaptiveGate
 from web.db import with_retries, write_transaction
 from web.domain import rules
 from web.domain.brief import TrainingBrief
@@ -46,8 +47,8 @@ class PipelineDeps:
     metrics: Metrics
     week_parallelism: int = 16
     week_fallback: Coach | None = None  # writes a week whose LLM answers kept failing (the offline coach)
-    # LLM calls in flight across all jobs of this process (LLM_MAX_CONCURRENCY); the SDK backs off on 429.
-    llm_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(32))
+    # LLM calls in flight across all jobs of this process: LLM_MAX_CONCURRENCY, halved on 429s.
+    llm_gate: AdaptiveGate = field(default_factory=lambda: AdaptiveGate(32))
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from tests.factories import account, generate_body, wait_for_job
+from tests.factories import account, generate_body, responses, wait_for_job
 from tests.integration.generation.test_failures import _llm
 from web.coach import prompts
 from web.coach.offline_coach import build_outline, build_plan
@@ -124,3 +124,35 @@ def _strength_ids(week: dict) -> set[str]:
         for e in s["exercises"]
         if (found := get_exercise(e["exercise_id"])) is not None and found.is_strength
     }
+
+
+async def test_429s_halve_the_calls_in_flight_and_the_plan_still_comes_from_the_llm(
+    start_server, fake_openai
+):
+    # The first 8 week answers go through (taking 1 s each, so they overlap), the next 2 are 429s.
+    fake_openai.script(
+        {"name": "ok", "match": "week", "times": 8},
+        {"name": "rate_limited", "retry_after": 0.05, "match": "week", "times": 2},
+    )
+    settings = _llm(fake_openai, openai_max_retries=3, llm_max_concurrency=8, llm_cache_ttl_hours=0)
+    server = await start_server(**settings, week_parallelism=16)
+    fake_openai.latency = (1.0, 1_000_000)
+    try:
+        async with server.client() as client:
+            acct = await account(client)
+            body = generate_body(acct.profile_id, answers=responses(plan_weeks=16))
+            r = await client.post("/api/v1/plans/generate", json=body, headers=acct.headers)
+            job = await wait_for_job(client, acct, r.json()["job"]["id"], timeout=60)
+            metrics = (await client.get("/metrics")).text
+    finally:
+        fake_openai.latency = None
+    assert job["status"] == "succeeded" and job["coach"] == "openai"
+    weeks = fake_openai.calls_for("week")
+    last_429 = max(i for i, c in enumerate(weeks) if c["status"] == 429)
+    before, after = weeks[:8], weeks[last_429 + 1 :]
+    assert max(c["in_flight"] for c in before) >= 6  # up to 8 at once before the 429s
+    # After them the limit is 4, grown back by one for each window of calls that went through.
+    assert after and max(c["in_flight"] for c in after) <= 5
+    assert "trainplan_llm_throttled_total 2.0" in metrics
+    limit = next(line for line in metrics.splitlines() if line.startswith("trainplan_llm_concurrency_limit "))
+    assert float(limit.split()[1]) < 8
