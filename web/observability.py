@@ -9,10 +9,13 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 job_id_var: ContextVar[str | None] = ContextVar("job_id", default=None)
@@ -99,6 +102,24 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+_event_reads = 0
+
+
+def event_read() -> None:
+    """Count one read of the events table (web/generation/progress.py makes them all)."""
+    global _event_reads
+    _event_reads += 1
+
+
+class _ReadsOfEvents(Collector):
+    """trainplan_event_reads_total: the reads of the events table by this process, whatever made them."""
+
+    def collect(self) -> Iterable[Metric]:
+        family = CounterMetricFamily("trainplan_event_reads", "Reads of the events table by this process")
+        family.add_metric([], _event_reads)
+        yield family
+
+
 class Metrics:
     """The app's Prometheus metrics, on a registry of its own (one per app instance)."""
 
@@ -154,6 +175,10 @@ class Metrics:
             "trainplan_generation_queue_depth", "Jobs queued or running here", registry=r
         )
         self.open_streams = Gauge("trainplan_open_event_streams", "Open SSE streams", registry=r)
+        self.event_feeds = Gauge(
+            "trainplan_event_feeds", "Jobs this process is reading events for (one reader each)", registry=r
+        )
+        r.register(_ReadsOfEvents())
         self.http_requests = Counter(
             "trainplan_http_requests_total", "HTTP requests", ["method", "status"], registry=r
         )

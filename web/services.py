@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from web.auth.tokens import TokenService
@@ -11,6 +11,7 @@ from web.coach.base import Coach
 from web.coach.cache import CachingCoach
 from web.coach.gate import AdaptiveGate
 from web.coach.offline_coach import OfflineCoach
+from web.generation.feed import Feeds
 from web.generation.pipeline import PipelineDeps
 from web.generation.progress import Notifier
 from web.generation.runner import JobRunner
@@ -30,8 +31,8 @@ class Services:
     coach: Coach
     runner: JobRunner | None
     limits: Limits
+    feeds: Feeds
     openai_client: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def build_coach(settings: Settings, metrics: Metrics, gate: AdaptiveGate | None = None) -> tuple[Coach, Any]:
@@ -98,6 +99,7 @@ def build_services(settings: Settings, *, with_runner: bool) -> Services:
         metrics=metrics,
         coach=coach,
         runner=runner,
+        feeds=Feeds(notifier, on_count=metrics.event_feeds.set),
         openai_client=client,
     )
 
@@ -111,6 +113,7 @@ async def start(services: Services) -> None:
 async def stop(services: Services, grace: float = 10.0) -> None:
     if services.runner is not None:
         await services.runner.stop(grace)
+    await services.feeds.close()
     await services.notifier.stop()
     await services.limits.counter.close()
     if services.openai_client is not None:

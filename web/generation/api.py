@@ -19,7 +19,7 @@ from starlette.background import BackgroundTask
 
 from web.auth.guards import CurrentUser, bearer_token, provide_user, user_from_token
 from web.errors import InvalidInput
-from web.generation.progress import TERMINAL_EVENTS, TERMINAL_STATUSES, events_after
+from web.generation.progress import TERMINAL_EVENTS, TERMINAL_STATUSES
 from web.generation.schemas import GenerationOut, JobOut, job_out
 from web.generation.services import cancel_job, get_job, list_jobs, own_job, submit_generation
 from web.onboarding.schemas import GenerateRequest
@@ -214,17 +214,14 @@ async def event_stream(request: Request, user: User, job_id: UUID, render=None) 
 
 
 async def _events(services, job_id: UUID, after: int, lease, render):
-    loop = asyncio.get_running_loop()
-    ends = loop.time() + services.settings.sse_max_seconds
+    """Follow the job through this process's one feed of it (web/generation/feed.py)."""
     with lease:
-        while loop.time() < ends:
-            for row in await events_after(job_id, after):
-                after = row["seq"]
+        async with services.feeds.subscribe(job_id) as feed:
+            async for row in feed.follow(after, timeout=services.settings.sse_max_seconds):
                 data = row["data"] if render is None else await render(row)
                 yield ServerSentEvent(data=data, event=row["type"], id=str(row["seq"]))
                 if row["type"] in TERMINAL_EVENTS:
                     return
-            await services.notifier.wait(job_id, timeout=1.0)
         # A long-idle stream ends cleanly; the client reconnects with Last-Event-ID.
         yield ServerSentEvent(event="timeout", data="{}", retry=1000)
 

@@ -1,7 +1,8 @@
 """Job events: stored rows (the truth, replayable by id) plus a wake-up signal for live listeners.
 
-Any process can serve any stream: a listener re-reads the events table when woken, and also every
-second in case the wake-up came from another process without Redis.
+Any process can serve any stream: its one reader of the job (web/generation/feed.py) re-reads the
+events table when woken, and also every second in case the wake-up came from another process without
+Redis.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 from web.db import is_unique_violation
+from web.observability import event_read
 from web.tables import GenerationEvent, GenerationJob
 
 log = logging.getLogger("web.generation.progress")
@@ -130,6 +132,7 @@ async def append_event(job_id: uuid.UUID, type_: str, data: dict[str, Any], now)
 
 
 async def events_after(job_id: uuid.UUID, after: int, limit: int = 200) -> list[dict[str, Any]]:
+    event_read()
     return (
         await GenerationEvent.select(GenerationEvent.seq, GenerationEvent.type, GenerationEvent.data)
         .where((GenerationEvent.job == job_id) & (GenerationEvent.seq > after))

@@ -158,3 +158,39 @@ async def test_a_bad_last_event_id_replays_from_the_start_on_the_api_and_the_pag
                 continue
             assert status == 200, (bad[:20], url)
             assert events[0].id == "1" and events[-1].event == "done", (bad[:20], url)
+
+
+def _metric(text: str, name: str) -> float:
+    line = next(line for line in text.splitlines() if line.startswith(name + " "))
+    return float(line.split()[1])
+
+
+async def test_one_reader_per_job_serves_every_listener(start_server, fake_openai):
+    """30 streams of one job get the same events, and the events table is read as often as for one."""
+    fake_openai.script({"name": "hang", "seconds": 0.6, "match": "week", "times": 2})
+    server = await start_server(
+        openai_api_key="k",
+        openai_base_url=fake_openai.base_url,
+        sse_max_streams_per_user=40,
+        week_parallelism=1,
+    )
+    async with server.client() as client:
+        acct = await account(client)
+        reads_before = _metric((await client.get("/metrics")).text, "trainplan_event_reads_total")
+        job = await _start(client, acct, weeks=4)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        results = await asyncio.gather(
+            *(read_events(client, job["events_url"], acct.headers) for _ in range(30))
+        )
+        seconds = loop.time() - started
+        metrics = (await client.get("/metrics")).text
+    ids = [[e.id for e in events] for _, events in results]
+    assert all(status == 200 for status, _ in results)
+    assert ids[0][-1] and all(i == ids[0] for i in ids)  # everyone saw the same events, to the end
+    assert [e.event for e in results[0][1]][-1] == "done"
+    reads = _metric(metrics, "trainplan_event_reads_total") - reads_before
+    # One reader: a read per wake-up (an event written, or the one-second floor), whatever the listeners.
+    # A read per stream per wake-up would be 30 times that.
+    assert reads <= len(ids[0]) + seconds + 3
+    assert _metric(metrics, "trainplan_event_feeds") == 0  # dropped with the last listener

@@ -1,0 +1,138 @@
+"""One reader per job per process, fanned out to every stream of that job.
+
+A stream subscribes to its job's `JobFeed`. The feed's single reader task waits for the job's wake-up
+(in-process, or from another process over Redis; at the latest after `floor_seconds`, for a write that
+came from a process without Redis), reads the new events once, keeps them, and wakes every subscriber.
+So the database reads grow with the jobs being watched and the events written, not with the number of
+people watching; an idle stream costs no reads and no CPU.
+
+The feed keeps the job's events while anyone watches (a job writes a few dozen), so a subscriber that
+joins late replays from memory. The reader stops after the terminal event or when the last subscriber
+leaves, whichever comes first; the feed is dropped with its last subscriber.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from web.generation.progress import TERMINAL_EVENTS, Notifier, events_after
+
+log = logging.getLogger("web.generation.feed")
+
+FLOOR_SECONDS = 1.0
+READ_BATCH = 200
+READ_ERROR_BACKOFF = 1.0
+
+
+class JobFeed:
+    def __init__(self, job_id: uuid.UUID, notifier: Notifier, floor_seconds: float) -> None:
+        self.job_id = job_id
+        self.events: list[dict[str, Any]] = []  # the job's events in order, from its first
+        self.ended = False  # the terminal event is in `events`
+        self.subscribers = 0
+        self._notifier = notifier
+        self._floor = floor_seconds
+        self._changed = asyncio.Condition()
+        self._reader: asyncio.Task | None = None
+
+    @property
+    def last_seq(self) -> int:
+        return self.events[-1]["seq"] if self.events else 0
+
+    def start(self) -> None:
+        self._reader = asyncio.create_task(self._read_loop(), name=f"feed-{self.job_id}")
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+
+    async def _read_loop(self) -> None:
+        while not self.ended:
+            try:
+                await self._read_new()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a locked or unreachable database: try again, the streams stay open
+                log.warning("job feed read failed; trying again", exc_info=True)
+                await asyncio.sleep(READ_ERROR_BACKOFF)
+                continue
+            if self.ended:
+                return
+            await self._notifier.wait(self.job_id, timeout=self._floor)
+
+    async def _read_new(self) -> None:
+        while True:
+            rows = await events_after(self.job_id, self.last_seq, limit=READ_BATCH)
+            if rows:
+                async with self._changed:
+                    self.events.extend(rows)
+                    self.ended = any(r["type"] in TERMINAL_EVENTS for r in rows)
+                    self._changed.notify_all()
+            if len(rows) < READ_BATCH or self.ended:
+                return
+
+    async def follow(self, after: int, timeout: float) -> AsyncIterator[dict[str, Any]]:
+        """The job's events after `after`, as they come, until the terminal event or `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + timeout
+        while True:
+            for row in [r for r in self.events if r["seq"] > after]:
+                after = row["seq"]
+                yield row
+                if row["type"] in TERMINAL_EVENTS:
+                    return
+            left = ends - loop.time()
+            if left <= 0:
+                return
+            async with self._changed:
+                if self.last_seq <= after and not self.ended:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), left)
+
+
+class Feeds:
+    """The feeds of this process, one per job being watched."""
+
+    def __init__(
+        self,
+        notifier: Notifier,
+        floor_seconds: float = FLOOR_SECONDS,
+        *,
+        on_count: Callable[[int], None] = lambda n: None,
+    ) -> None:
+        self._notifier = notifier
+        self._floor = floor_seconds
+        self._on_count = on_count
+        self._feeds: dict[uuid.UUID, JobFeed] = {}
+
+    def __len__(self) -> int:
+        return len(self._feeds)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, job_id: uuid.UUID) -> AsyncIterator[JobFeed]:
+        feed = self._feeds.get(job_id)
+        if feed is None:
+            feed = self._feeds[job_id] = JobFeed(job_id, self._notifier, self._floor)
+            feed.start()
+            self._on_count(len(self._feeds))
+        feed.subscribers += 1
+        try:
+            yield feed
+        finally:
+            feed.subscribers -= 1
+            if feed.subscribers == 0 and self._feeds.get(job_id) is feed:
+                del self._feeds[job_id]
+                self._on_count(len(self._feeds))
+                await feed.stop()
+
+    async def close(self) -> None:
+        feeds, self._feeds = list(self._feeds.values()), {}
+        for feed in feeds:
+            await feed.stop()
