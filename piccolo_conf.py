@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -19,12 +20,22 @@ class _DatabaseSettings(BaseSettings):
     database_busy_timeout_seconds: float = 30.0  # SQLite only
 
 
+class _WalConnection(sqlite3.Connection):
+    """Every connection in WAL mode with synchronous=NORMAL: a commit writes the WAL without waiting for
+    an fsync (the WAL is synced at checkpoints). The database cannot be corrupted this way; a power cut
+    (not a crash of the app) may lose the last commits."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.execute("PRAGMA synchronous=NORMAL")
+
+
 def engine_from_url(url: str, busy_timeout: float = 30.0):
     if url.startswith("sqlite"):
         path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else "var/trainplan.sqlite3"
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         # timeout: how long a writer waits for SQLite's lock before "database is locked".
-        return SQLiteEngine(path=path, timeout=busy_timeout)
+        return SQLiteEngine(path=path, timeout=busy_timeout, factory=_WalConnection)
     parsed = urlparse(url)
     return PostgresEngine(
         config={

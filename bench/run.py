@@ -11,6 +11,8 @@ another one (a PostgreSQL database you can write to).
     memory      peak RSS growth of the server for one generation and for ten at once vs its idle RSS
     llm         a 12-week plan against one call writing all its tokens; calls per plan; the share of
                 plans the LLM delivered with 10% of week answers broken (bench/llm.py)
+    streams     5,000 open event streams over 200 jobs in progress: idle CPU, events-table reads/s,
+                event-to-listener latency (bench/streams.py)
 """
 
 from __future__ import annotations
@@ -357,16 +359,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--listeners", type=int, default=50, help="event stream listeners (default 50)")
     parser.add_argument("--samples", type=int, default=30, help="plan saves to time (default 30)")
+    parser.add_argument(
+        "--streams",
+        type=int,
+        default=5000,
+        help="open event streams for bench/streams.py (default 5000; 0 skips)",
+    )
+    parser.add_argument(
+        "--stream-jobs", type=int, default=200, help="jobs those streams follow (default 200)"
+    )
+    parser.add_argument("--only", choices=("streams",), help="run only this benchmark")
     args = parser.parse_args(argv)
     started = time.monotonic()
     print(f"trainplan bench: database {DATABASE_URL.split('://')[0]}, {os.cpu_count()} CPUs", flush=True)
     try:
         migrate()
-        asyncio.run(bench_save(args.samples))
-        asyncio.run(bench_server(args.users, args.listeners))
         from bench.llm import bench_llm
+        from bench.streams import bench_streams
 
-        asyncio.run(bench_llm(row, str(_TMP)))
+        if args.only is None:
+            asyncio.run(bench_save(args.samples))
+            asyncio.run(bench_server(args.users, args.listeners))
+            asyncio.run(bench_llm(row, str(_TMP)))
+        if args.streams:
+            asyncio.run(bench_streams(row, str(_TMP), args.streams, args.stream_jobs))
     finally:
         shutil.rmtree(_TMP, ignore_errors=True)
     width = max(len(r[0]) for r in ROWS)

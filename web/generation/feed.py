@@ -1,10 +1,11 @@
 """One reader per job per process, fanned out to every stream of that job.
 
 A stream subscribes to its job's `JobFeed`. The feed's single reader task waits for the job's wake-up
-(in-process, or from another process over Redis; at the latest after `floor_seconds`, for a write that
-came from a process without Redis), reads the new events once, keeps them, and wakes every subscriber.
-So the database reads grow with the jobs being watched and the events written, not with the number of
-people watching; an idle stream costs no reads and no CPU.
+(in-process, or from another process over Redis), reads the new events once, keeps them, and wakes
+every subscriber. For a write made by another process without Redis, one poll per `floor_seconds`
+reads the last event id of every job this process watches in a single query and wakes the feeds that
+are behind. So database reads grow with the events written, not with the people watching or the jobs
+watched; an idle stream costs no reads.
 
 The feed keeps the job's events while anyone watches (a job writes a few dozen), so a subscriber that
 joins late replays from memory. The reader stops after the terminal event or when the last subscriber
@@ -20,7 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from web.generation.progress import TERMINAL_EVENTS, Notifier, events_after
+from web.generation.progress import TERMINAL_EVENTS, Notifier, events_after, latest_seqs
 
 log = logging.getLogger("web.generation.feed")
 
@@ -30,13 +31,13 @@ READ_ERROR_BACKOFF = 1.0
 
 
 class JobFeed:
-    def __init__(self, job_id: uuid.UUID, notifier: Notifier, floor_seconds: float) -> None:
+    def __init__(self, job_id: uuid.UUID, notifier: Notifier) -> None:
         self.job_id = job_id
         self.events: list[dict[str, Any]] = []  # the job's events in order, from its first
         self.ended = False  # the terminal event is in `events`
         self.subscribers = 0
         self._notifier = notifier
-        self._floor = floor_seconds
+        self._woken = asyncio.Event()
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task | None = None
 
@@ -45,9 +46,11 @@ class JobFeed:
         return self.events[-1]["seq"] if self.events else 0
 
     def start(self) -> None:
+        self._notifier.watch(self.job_id, self._woken)
         self._reader = asyncio.create_task(self._read_loop(), name=f"feed-{self.job_id}")
 
     async def stop(self) -> None:
+        self._notifier.unwatch(self.job_id, self._woken)
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -55,6 +58,7 @@ class JobFeed:
 
     async def _read_loop(self) -> None:
         while not self.ended:
+            self._woken.clear()  # before the read: a wake-up during it is kept for the next round
             try:
                 await self._read_new()
             except asyncio.CancelledError:
@@ -65,7 +69,7 @@ class JobFeed:
                 continue
             if self.ended:
                 return
-            await self._notifier.wait(self.job_id, timeout=self._floor)
+            await self._woken.wait()  # a wake-up: this process's write, Redis, or the poll of all feeds
 
     async def _read_new(self) -> None:
         while True:
@@ -111,6 +115,7 @@ class Feeds:
         self._floor = floor_seconds
         self._on_count = on_count
         self._feeds: dict[uuid.UUID, JobFeed] = {}
+        self._poller: asyncio.Task | None = None
 
     def __len__(self) -> int:
         return len(self._feeds)
@@ -119,8 +124,10 @@ class Feeds:
     async def subscribe(self, job_id: uuid.UUID) -> AsyncIterator[JobFeed]:
         feed = self._feeds.get(job_id)
         if feed is None:
-            feed = self._feeds[job_id] = JobFeed(job_id, self._notifier, self._floor)
+            feed = self._feeds[job_id] = JobFeed(job_id, self._notifier)
             feed.start()
+            if self._poller is None or self._poller.done():
+                self._poller = asyncio.create_task(self._poll(), name="feeds-poll")
             self._on_count(len(self._feeds))
         feed.subscribers += 1
         try:
@@ -132,7 +139,28 @@ class Feeds:
                 self._on_count(len(self._feeds))
                 await feed.stop()
 
+    async def _poll(self) -> None:
+        """Every `floor_seconds` while jobs are watched: one read of their last event ids; wake the
+        feeds that are behind (their events came from a process whose wake-up did not reach us)."""
+        while self._feeds:
+            await asyncio.sleep(self._floor)  # the poll interval itself
+            live = {job_id: feed for job_id, feed in self._feeds.items() if not feed.ended}
+            if not live:
+                continue
+            try:
+                latest = await latest_seqs(list(live))
+            except Exception:
+                log.warning("feeds poll failed; trying again", exc_info=True)
+                continue
+            for job_id, feed in live.items():
+                if latest.get(job_id, 0) > feed.last_seq:
+                    self._notifier.wake_local(job_id)
+
     async def close(self) -> None:
         feeds, self._feeds = list(self._feeds.values()), {}
         for feed in feeds:
             await feed.stop()
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller

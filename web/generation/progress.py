@@ -14,6 +14,9 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from piccolo.query.functions.aggregate import Max
+
+from web.clock import now as clock_now
 from web.db import is_unique_violation
 from web.observability import event_read
 from web.tables import GenerationEvent, GenerationJob
@@ -86,6 +89,21 @@ class Notifier:
                 log.warning("redis listener error; streams fall back to polling", exc_info=True)
                 await asyncio.sleep(1)
 
+    def watch(self, job_id: uuid.UUID | str, event: asyncio.Event) -> None:
+        """Set `event` at every wake-up of the job until `unwatch` (a long-lived listener: nothing is lost
+        between two waits)."""
+        self._waiters[str(job_id)].add(event)
+
+    def unwatch(self, job_id: uuid.UUID | str, event: asyncio.Event) -> None:
+        key = str(job_id)
+        self._waiters[key].discard(event)
+        if not self._waiters[key]:
+            del self._waiters[key]
+
+    def wake_local(self, job_id: uuid.UUID | str) -> None:
+        """Wake this process's listeners of the job (what a wake-up from another process does)."""
+        self._wake_local(str(job_id))
+
     def _wake_local(self, job_id: str) -> None:
         for event in self._waiters.get(job_id, ()):
             event.set()
@@ -113,7 +131,8 @@ class Notifier:
 
 
 async def append_event(job_id: uuid.UUID, type_: str, data: dict[str, Any], now) -> int:
-    """Store the job's next event; ids increase per job. Call inside the transaction that changes the job."""
+    """Store the job's next event (its data stamped with `at`, when it was written); ids increase per job.
+    Call inside the transaction that changes the job."""
     for _ in range(5):
         last = (
             await GenerationEvent.select(GenerationEvent.seq)
@@ -123,7 +142,10 @@ async def append_event(job_id: uuid.UUID, type_: str, data: dict[str, Any], now)
         )
         seq = (last["seq"] if last else 0) + 1
         try:
-            await GenerationEvent(job=job_id, seq=seq, type=type_, data=data, created_at=now).save()
+            at = clock_now().isoformat(timespec="milliseconds").replace("+00:00", "Z")  # as it is written
+            await GenerationEvent(
+                job=job_id, seq=seq, type=type_, data={**data, "at": at}, created_at=now
+            ).save()
             return seq
         except Exception as exc:
             if not is_unique_violation(exc):
@@ -139,6 +161,17 @@ async def events_after(job_id: uuid.UUID, after: int, limit: int = 200) -> list[
         .order_by(GenerationEvent.seq)
         .limit(limit)
     )
+
+
+async def latest_seqs(job_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The last event id of each of these jobs, in one read (the feeds' poll across processes)."""
+    event_read()
+    rows = (
+        await GenerationEvent.select(GenerationEvent.job, Max(GenerationEvent.seq, alias="last"))
+        .where(GenerationEvent.job.is_in(job_ids))
+        .group_by(GenerationEvent.job)
+    )
+    return {uuid.UUID(str(r["job"])): r["last"] for r in rows}
 
 
 def event_payload(job: GenerationJob, **extra: Any) -> dict[str, Any]:
