@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from uuid import UUID
 
 import httpx
 
 from tests.factories import account, generate_body, responses, wait_for_job
 from tests.sse import read_events
+from web.clock import now
+from web.db import write_transaction
+from web.generation.progress import append_event, event_payload
+from web.generation.services import cancelled_values
+from web.tables import GenerationJob
 
 
 async def _start(client, acct, weeks=4):
@@ -194,3 +200,33 @@ async def test_one_reader_per_job_serves_every_listener(start_server, fake_opena
     # A read per stream per wake-up would be 30 times that.
     assert reads <= len(ids[0]) + seconds + 3
     assert _metric(metrics, "trainplan_event_feeds") == 0  # dropped with the last listener
+
+
+async def test_an_event_written_by_another_process_reaches_the_stream_through_the_poll(start_server):
+    """No Redis and no wake-up from the writer (as from a separate worker process): the feeds' one poll a
+    second finds the job behind and its reader delivers the event."""
+    server = await start_server(run_worker=False)
+    async with server.client() as client:
+        acct = await account(client)
+        job = await _start(client, acct)
+        seen = []
+        headers = {**acct.headers, "Accept": "text/event-stream"}
+        async with client.stream("GET", job["events_url"], headers=headers) as response:
+            lines = response.aiter_lines()
+            async with asyncio.timeout(10):
+                async for line in lines:
+                    if line.startswith("event: "):
+                        seen.append(line.removeprefix("event: "))
+                    if seen == ["queued"] and line == "":  # the stream is live: now another process writes
+                        await _write_cancelled_without_wake_up(UUID(job["id"]))
+                    if seen[-1:] == ["cancelled"]:
+                        break
+    assert seen == ["queued", "cancelled"]
+
+
+async def _write_cancelled_without_wake_up(job_id: UUID) -> None:
+    job_row = await GenerationJob.objects().where(GenerationJob.id == job_id).first()
+    async with write_transaction():
+        await GenerationJob.update(cancelled_values(now())).where(GenerationJob.id == job_id)
+        job_row.status = "cancelled"
+        await append_event(job_id, "cancelled", event_payload(job_row), now())
