@@ -59,7 +59,10 @@ class GenerationJob(Table):
     stage = Varchar(length=40, default="queued")
     stage_text = Varchar(length=120, default="Waiting to start")
     percent = Integer(default=0)
-    attempts = Integer(default=0)
+    attempts = Integer(
+        default=0
+    )  # claims counted against JOB_MAX_ATTEMPTS (a shutdown hand-back refunds one)
+    claims = Integer(default=0)  # the fencing token: +1 at every claim, never taken back
     error_code = Varchar(length=40, null=True, default=None)
     error_message = Text(null=True, default=None)
     retryable = Boolean(default=False)

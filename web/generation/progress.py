@@ -33,12 +33,12 @@ class LeaseLost(Exception):
 
 
 def fenced(job: GenerationJob) -> Any:
-    """The condition every write after a claim carries: still running, and still this claim's attempt
-    (the fencing token: a later claim of the same job has a higher attempt number)."""
+    """The condition every write after a claim carries: still running, and still this claim (the fencing
+    token `claims`: every claim of the job raises it, and nothing lowers it, so no two claims share it)."""
     return (
         (GenerationJob.id == job.id)
         & (GenerationJob.status == "running")
-        & (GenerationJob.attempts == job.attempts)
+        & (GenerationJob.claims == job.claims)
     )
 
 

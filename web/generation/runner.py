@@ -126,6 +126,7 @@ class JobRunner:
                         GenerationJob.lease_expires_at: at
                         + dt.timedelta(seconds=self.settings.job_lease_seconds),
                         GenerationJob.attempts: GenerationJob.attempts + 1,
+                        GenerationJob.claims: GenerationJob.claims + 1,
                         GenerationJob.started_at: at,
                         GenerationJob.updated_at: at,
                     }
@@ -174,7 +175,7 @@ class JobRunner:
             (GenerationJob.id == job.id)
             & (GenerationJob.status == "running")
             & (GenerationJob.lease_owner == job.lease_owner)
-            & (GenerationJob.attempts == job.attempts)
+            & (GenerationJob.claims == job.claims)
         )
         if only_if_lease_expired:  # a heartbeat between the reaper's read and this write keeps the job
             where &= GenerationJob.lease_expires_at < at
@@ -204,7 +205,7 @@ class JobRunner:
         token = job_id_var.set(str(job_id))
         watch = Stopwatch()
         job = await get_job(job_id)
-        heartbeat = asyncio.create_task(self._heartbeat(job_id))
+        heartbeat = asyncio.create_task(self._heartbeat(job_id, job.claims if job is not None else -1))
         try:
             if job is None:
                 return
@@ -307,7 +308,7 @@ class JobRunner:
         if only_if_lease_expired:
             where &= GenerationJob.lease_expires_at < at
         elif only_if_status == "running":  # fenced: only the attempt that holds the job fails it
-            where &= (GenerationJob.lease_owner == self.worker_id) & (GenerationJob.attempts == job.attempts)
+            where &= (GenerationJob.lease_owner == self.worker_id) & (GenerationJob.claims == job.claims)
         async with write_transaction():
             failed = (
                 await GenerationJob.update(
@@ -338,7 +339,7 @@ class JobRunner:
             log.warning("generation failed", extra={"job_id": str(job.id), "code": code, "detail": detail})
             await self.deps.notifier.notify(job.id)
 
-    async def _heartbeat(self, job_id: uuid.UUID) -> None:
+    async def _heartbeat(self, job_id: uuid.UUID, claims: int) -> None:
         interval = max(self.settings.job_lease_seconds / 3, 0.1)
         while True:
             await asyncio.sleep(interval)
@@ -354,6 +355,7 @@ class JobRunner:
                         (GenerationJob.id == job_id)
                         & (GenerationJob.lease_owner == self.worker_id)
                         & (GenerationJob.status == "running")
+                        & (GenerationJob.claims == claims)
                     )
                     .returning(GenerationJob.cancel_requested)
                 )

@@ -1,4 +1,4 @@
-"""Every job write after a claim is fenced by the claim's attempt number; terminal states are final.
+"""Every job write after a claim is fenced by the claim's token (`claims`); terminal states are final.
 
 Each race is set up step by step with the real runner, pipeline progress and save against the real
 database (the app's runner is off, so the test decides who claims when): no sleeps, no timing."""
@@ -128,3 +128,22 @@ async def test_the_reaper_does_not_requeue_a_job_whose_heartbeat_came_in_between
     await runner._requeue(stale_view, "Resuming after an interruption", only_if_lease_expired=True)
     row = await GenerationJob.objects().where(GenerationJob.id == job.id).output(load_json=True).first()
     assert row.status == "running" and row.attempts == job.attempts
+
+
+async def test_a_claim_handed_back_at_shutdown_keeps_its_token_out_of_the_next_claim(setup):
+    """A shutdown hand-back refunds the attempt (the job is not counted as failing), but the fencing token
+    still moves on: the claim after it does not share the old claim's token, so the old claim, were it to
+    write late, is refused."""
+    runner, deps, _ = setup
+    old = await _claimed(runner)
+    await runner._requeue(old, "Paused for a server restart; it will resume", refund_attempt=True)
+    new = await _claimed(runner)
+    assert new.attempts == old.attempts  # refunded: the restart does not count against the job
+    assert new.claims == old.claims + 1  # but the token is new
+    before = await _events(old.id)
+    with pytest.raises(LeaseLost):
+        await Progress(old, deps.notifier).stage("writing", "Week 1 of 4 is ready", 30)
+    with pytest.raises(LeaseLost):
+        await save_plan(old, _content(old), "offline", Usage())
+    assert await _events(old.id) == before and await Plan.count() == 0
+    await Progress(new, deps.notifier).stage("writing", "Writing", 20)  # the new claim can
