@@ -97,3 +97,19 @@ async def wait_for_job(client: httpx.AsyncClient, acct: Account, job_id: str, ti
         if loop.time() > ends:
             raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s")
         await asyncio.sleep(0.05)
+
+
+async def until(check, *, timeout: float = 10, interval: float = 0.02, what: str = "the condition") -> Any:
+    """`await check()`'s first truthy value, asked every `interval` (it reads another process: the app over
+    HTTP, or the fake server); an AssertionError if it stays false for `timeout` seconds."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if loop.time() > ends:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        await asyncio.sleep(interval)

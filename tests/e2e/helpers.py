@@ -139,12 +139,16 @@ def generations(app: App, acct: Account) -> list[dict]:
         return r.json()
 
 
-def wait_until(predicate, timeout: float = 15, interval: float = 0.1):
+def wait_until(predicate, timeout: float = 15, interval: float = 0.1, what: str = "the condition"):
+    """The predicate's first truthy value, looked at every `interval` (it reads another process: the app or
+    the fake server); an AssertionError if it stays false for `timeout` seconds."""
     ends = time.monotonic() + timeout
     while True:
         value = predicate()
-        if value or time.monotonic() > ends:
+        if value:
             return value
+        if time.monotonic() > ends:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
         time.sleep(interval)
 
 

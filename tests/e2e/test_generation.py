@@ -94,7 +94,7 @@ def test_cancel_stops_the_job(page: Page, context: BrowserContext, app: App) -> 
     app.fake.script({"name": "hang", "seconds": 30, "match": "outline"})
     job_id = start(page)
     expect(page.locator("#gen-status")).to_contain_text("Planning your")  # said before the outline call
-    wait_until(lambda: app.fake.calls_for("outline"))
+    wait_until(lambda: app.fake.calls_for("outline"), what="the outline call")
     page.get_by_role("button", name="Cancel").click()
 
     panel = page.locator("#gen-result .result-neutral")  # a choice the person made, not an error
@@ -106,7 +106,11 @@ def test_cancel_stops_the_job(page: Page, context: BrowserContext, app: App) -> 
     expect(buttons.first).to_have_text("Back to your answers")  # the way on first, not "Try again"
     assert generations(app, acct)[0]["status"] == "cancelled"
     # The coach's request was dropped, not left running.
-    assert wait_until(lambda: any(c["client_disconnected"] for c in app.fake.calls_for("outline")), timeout=5)
+    wait_until(
+        lambda: any(c["client_disconnected"] for c in app.fake.calls_for("outline")),
+        timeout=5,
+        what="the fake seeing the outline call dropped",
+    )
     # Coming back shows the result, not a stream.
     page.goto(f"/generate/{job_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("You cancelled this plan")

@@ -38,6 +38,7 @@ class JobRunner:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._jobs: dict[uuid.UUID, asyncio.Task] = {}
         self._side_tasks: set[asyncio.Task] = set()
+        self._playbooks: dict[uuid.UUID, asyncio.Task] = {}  # the playbook task of each running job
         self._cancel_asked: set[uuid.UUID] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -83,6 +84,9 @@ class JobRunner:
         if task is not None:
             self._cancel_asked.add(job_id)
             task.cancel()
+        playbook = self._playbooks.get(job_id)
+        if playbook is not None:  # a cancelled generation spends nothing more on its playbook
+            playbook.cancel()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -381,4 +385,6 @@ class JobRunner:
             name=f"playbook-{job.id}",
         )
         self._side_tasks.add(task)
+        self._playbooks[job.id] = task
         task.add_done_callback(self._side_tasks.discard)
+        task.add_done_callback(lambda _: self._playbooks.pop(job.id, None))

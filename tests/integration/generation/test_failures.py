@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from tests.conftest import IS_POSTGRES
-from tests.factories import account, generate_body, wait_for_job
+from tests.factories import account, generate_body, until, wait_for_job
 from web.tables import AnalyticsEvent, CoachCache, GenerationJob, Plan, PlaybookRun, UserProfile
 
 
@@ -169,19 +169,21 @@ async def test_database_failure_during_save_leaves_nothing_and_is_retryable(serv
         assert again.status_code == 200 and again.json()["plan"]["version"] == 1
 
 
+async def _playbook_when(client, acct, done):
+    async def check():
+        playbook = (await client.get("/api/v1/playbook", headers=acct.headers)).json()
+        return playbook if done(playbook["status"]) else None
+
+    return await until(check, what="the playbook's end")
+
+
 async def test_playbook_failure_never_touches_the_plan(start_server, fake_openai):
     fake_openai.script({"name": "server_error", "match": "playbook", "times": 50})
     server = await start_server(**_llm(fake_openai))
     job, acct = await _generate(server)
     assert job["status"] == "succeeded" and job["coach"] == "openai"
     async with server.client() as client:
-        for _ in range(100):
-            playbook = (await client.get("/api/v1/playbook", headers=acct.headers)).json()
-            if playbook["status"] != "running":
-                break
-            import asyncio
-
-            await asyncio.sleep(0.05)
+        playbook = await _playbook_when(client, acct, lambda status: status != "running")
     assert playbook["status"] == "failed" and playbook["entries"] == []
     assert (await PlaybookRun.objects().first()).error_code == "llm_unavailable"
 
@@ -191,14 +193,8 @@ async def test_playbook_hang_is_cut_by_its_timeout(start_server, fake_openai):
     server = await start_server(**_llm(fake_openai, openai_timeout_seconds=30, playbook_timeout_seconds=0.5))
     job, acct = await _generate(server)
     assert job["status"] == "succeeded"
-    import asyncio
-
     async with server.client() as client:
-        for _ in range(100):
-            playbook = (await client.get("/api/v1/playbook", headers=acct.headers)).json()
-            if playbook["status"] != "running":
-                break
-            await asyncio.sleep(0.05)
+        playbook = await _playbook_when(client, acct, lambda status: status != "running")
     assert playbook["status"] == "timed_out"
 
 
@@ -209,13 +205,7 @@ async def test_playbook_entries_from_the_offline_coach(client):
         json=generate_body(acct.profile_id),
         headers={**acct.headers, "Prefer": "wait=20"},
     )
-    import asyncio
-
-    for _ in range(100):
-        playbook = (await client.get("/api/v1/playbook", headers=acct.headers)).json()
-        if playbook["status"] == "succeeded":
-            break
-        await asyncio.sleep(0.05)
+    playbook = await _playbook_when(client, acct, lambda status: status != "running")
     assert playbook["status"] == "succeeded" and playbook["entries"]
     assert {e["category"] for e in playbook["entries"]} <= {"limits", "preferences", "schedule", "motivation"}
 
@@ -325,3 +315,36 @@ async def test_first_plans_run_before_regenerations(start_server, fake_openai):
         ]
     assert all(j["status"] == "succeeded" for j in jobs)
     assert jobs[2]["started_at"] < jobs[1]["started_at"]
+
+
+async def test_cancelling_a_generation_stops_its_playbook(start_server, fake_openai):
+    """The person cancelled: the playbook call beside the plan is dropped too, not paid for to its end."""
+    fake_openai.script(
+        {"name": "hang", "seconds": 30, "match": "playbook"},
+        {"name": "hang", "seconds": 30, "match": "outline"},
+    )
+    server = await start_server(**_llm(fake_openai, openai_timeout_seconds=30, playbook_timeout_seconds=30))
+    async with server.client() as client:
+        acct = await account(client)
+        r = await client.post(
+            "/api/v1/plans/generate", json=generate_body(acct.profile_id), headers=acct.headers
+        )
+        job_id = r.json()["job"]["id"]
+
+        async def both_calls_out():
+            return {c["kind"] for c in fake_openai.calls} >= {"playbook", "outline"}
+
+        await until(both_calls_out, what="the outline and playbook calls")
+        r = await client.post(f"/api/v1/generations/{job_id}/cancel", headers=acct.headers)
+        assert r.status_code == 200
+        job = await wait_for_job(client, acct, job_id, timeout=10)
+
+        playbook = await _playbook_when(client, acct, lambda status: status != "running")
+
+    async def fake_saw_it_dropped():
+        return fake_openai.calls_for("playbook")[0]["client_disconnected"]
+
+    assert job["status"] == "cancelled"
+    assert playbook["status"] == "failed" and playbook["entries"] == []
+    assert (await PlaybookRun.objects().first()).error_code == "cancelled"
+    await until(fake_saw_it_dropped, what="the fake seeing the playbook call dropped")
