@@ -56,15 +56,7 @@ def build_coach(settings: Settings, metrics: Metrics, gate: AdaptiveGate | None 
         max_retries=settings.openai_max_retries,
         http_client=openai.DefaultAsyncHttpxClient(event_hooks={"response": [on_response]}),
     )
-    coach = OpenAICoach(
-        client,
-        model=settings.openai_model,
-        timeout_seconds=settings.openai_timeout_seconds,
-        max_retries=settings.openai_max_retries,
-        prompt_token_budget=settings.prompt_token_budget,
-        max_completion_tokens=settings.openai_max_completion_tokens,
-        on_call=metrics.llm_call,
-    )
+    coach = OpenAICoach.from_settings(client, settings, on_call=metrics.llm_call)
     if settings.llm_cache_ttl_hours > 0:
         return CachingCoach(
             coach, model=settings.openai_model, ttl_hours=settings.llm_cache_ttl_hours

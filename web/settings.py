@@ -112,10 +112,6 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    @property
-    def coach_name(self) -> str:
-        return "openai" if self.openai_api_key else "offline"
-
     @cached_property
     def trusted_proxy_networks(self) -> tuple:
         return tuple(

@@ -36,7 +36,7 @@ def test_development_defaults_are_the_embedded_ones(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     settings = Settings(_env_file=None)
     assert settings.database_url == "sqlite:///var/trainplan.sqlite3"
-    assert settings.coach_name == "offline" and settings.redis_url is None
+    assert not settings.openai_api_key and settings.redis_url is None
     assert settings.playbook_context_matching_enabled is False
 
 
@@ -45,7 +45,7 @@ def test_env_vars_are_read(monkeypatch):
     monkeypatch.setenv("GENERATION_DEADLINE_SECONDS", "42")
     monkeypatch.setenv("PLAYBOOK_CONTEXT_MATCHING_ENABLED", "true")
     settings = Settings(_env_file=None)
-    assert settings.coach_name == "openai" and settings.generation_deadline_seconds == 42
+    assert settings.openai_api_key and settings.generation_deadline_seconds == 42
     assert settings.playbook_context_matching_enabled is True
     assert "sk-test" not in repr(settings)
 

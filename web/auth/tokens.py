@@ -21,7 +21,6 @@ ACCESS = "access"
 class Claims:
     sub: str
     external: bool  # True when an external identity provider signed it (JWKS)
-    jti: str | None
     exp: int
     generation: int = 0  # the user's token generation when issued (our own tokens)
 
@@ -94,7 +93,6 @@ class TokenService:
         return Claims(
             sub=str(claims["sub"]),
             external=False,
-            jti=claims.get("jti"),
             exp=int(claims["exp"]),
             generation=generation,
         )
@@ -113,4 +111,4 @@ class TokenService:
         )
         if claims.get("token_use", ACCESS) != ACCESS or claims.get("typ", "").lower() in ("refresh", "id"):
             raise jwt.InvalidTokenError("not an access token")
-        return Claims(sub=str(claims["sub"]), external=True, jti=claims.get("jti"), exp=int(claims["exp"]))
+        return Claims(sub=str(claims["sub"]), external=True, exp=int(claims["exp"]))

@@ -22,9 +22,6 @@ from web.tables import AnalyticsEvent, GenerationJob, IdempotencyKey, Plan, User
 
 log = logging.getLogger("web.generation")
 
-ACTIVE_STATUSES = ("queued", "running")
-
-
 @dataclass(frozen=True)
 class Submission:
     """What a generate request led to: a job (new or already running) or an existing finished plan."""
