@@ -17,6 +17,7 @@ from litestar import Request
 from web import clock
 from web.clock import now
 from web.errors import TooManyRequests, Unavailable
+from web.stream_slots import StreamSlots
 from web.tables import GenerationJob, User
 
 log = logging.getLogger("web.limits")
@@ -89,6 +90,10 @@ class WindowCounter:
                 log.warning("rate-limit store unreachable; counting in memory")
         return sum(1 for hit in self._memory.get(key, ()) if hit > at - window)
 
+    @property
+    def redis(self) -> Any:
+        return self._redis
+
     async def close(self) -> None:
         if self._redis is not None:
             await self._redis.aclose()
@@ -111,6 +116,13 @@ class Limits:
         self._streams_by_user: dict[Any, int] = defaultdict(int)
         self._streams = 0
         self.on_streams_changed = lambda n: None
+        # Per-person stream counts shared by every process, when Redis is configured.
+        self.slots = StreamSlots(counter.redis) if counter.redis is not None else None
+
+    async def close(self) -> None:
+        if self.slots is not None:
+            await self.slots.close()
+        await self.counter.close()
 
     def peer_is_trusted_proxy(self, request: Request) -> bool:
         peer = request.client.host if request.client else "unknown"
@@ -187,41 +199,50 @@ class Limits:
                 headers={"Retry-After": "60"},
             )
 
-    def _release_stream(self, key: Any) -> None:
+    def _release_stream(self, key: Any, slot: str | None) -> None:
         self._streams_by_user[key] -= 1
         if not self._streams_by_user[key]:
             del self._streams_by_user[key]
         self._streams -= 1
         self.on_streams_changed(self._streams)
+        if slot is not None and self.slots is not None:
+            self.slots.give_back(slot)
 
-    def open_stream(self, user: User) -> StreamLease:
-        """A lease on one open event stream; refused past the per-user or global cap. Counted from here
-        (not when the stream starts), so that concurrent opens cannot all pass the check."""
+    async def open_stream(self, user: User) -> StreamLease:
+        """A lease on one open event stream; refused past the per-user cap (across processes, with Redis)
+        or this process's cap. Counted from here (not when the stream starts), so that concurrent opens
+        cannot all pass the check."""
         if self._streams >= self.settings.sse_max_streams:
             raise Unavailable(
                 "Too many live connections right now. Reload in a moment.",
                 code="streams_full",
                 headers={"Retry-After": "5"},
             )
-        if self._streams_by_user[user.id] >= self.settings.sse_max_streams_per_user:
-            if not self._streams_by_user[user.id]:
-                del self._streams_by_user[user.id]
-            raise TooManyRequests(
-                "You have too many live progress views open. Close some tabs and reload.",
-                code="too_many_streams",
-                headers=rate_headers(self.settings.sse_max_streams_per_user, 0, 5, 5),
-            )
-        self._streams_by_user[user.id] += 1
+        cap = self.settings.sse_max_streams_per_user
+        # This process's own count first: it holds even when Redis does not answer.
+        if self._streams_by_user.get(user.id, 0) >= cap:
+            raise _too_many_streams(cap)
+        self._streams_by_user[user.id] += 1  # held while Redis is asked, so concurrent opens see it
         self._streams += 1
+        slot = None
+        if self.slots is not None:
+            try:
+                slot = await self.slots.take(user.id, cap)
+            except Exception:
+                log.warning("stream slots unreachable in Redis; counting this process's streams only")
+            else:
+                if slot is None:
+                    self._release_stream(user.id, None)
+                    raise _too_many_streams(cap)
         self.on_streams_changed(self._streams)
-        return StreamLease(self, user.id)
+        return StreamLease(self, user.id, slot)
 
 
 class StreamLease:
     """One counted event stream; release() (or leaving a `with` block) gives it back, once."""
 
-    def __init__(self, limits: Limits, key: Any) -> None:
-        self._limits, self._key, self._held = limits, key, True
+    def __init__(self, limits: Limits, key: Any, slot: str | None = None) -> None:
+        self._limits, self._key, self._slot, self._held = limits, key, slot, True
 
     def __enter__(self) -> StreamLease:
         return self
@@ -232,7 +253,15 @@ class StreamLease:
     def release(self) -> None:
         if self._held:
             self._held = False
-            self._limits._release_stream(self._key)
+            self._limits._release_stream(self._key, self._slot)
+
+
+def _too_many_streams(cap: int) -> TooManyRequests:
+    return TooManyRequests(
+        "You have too many live progress views open. Close some tabs and reload.",
+        code="too_many_streams",
+        headers=rate_headers(cap, 0, 5, 5),
+    )
 
 
 def _in(address: str, networks) -> bool:

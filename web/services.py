@@ -107,6 +107,6 @@ async def stop(services: Services, grace: float = 10.0) -> None:
         await services.runner.stop(grace)
     await services.feeds.close()
     await services.notifier.stop()
-    await services.limits.counter.close()
+    await services.limits.close()
     if services.openai_client is not None:
         await services.openai_client.close()

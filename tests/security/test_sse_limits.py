@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from tests.factories import account, generate_body, responses
-from tests.security.conftest import assert_problem
+import pytest
+
+from tests.factories import account, generate_body, responses, until
+from tests.security.conftest import REDIS_URL, assert_problem
 from tests.sse import read_events
 
 HANG = {"name": "hang", "seconds": 20, "match": "outline", "times": 5}
@@ -197,3 +199,64 @@ async def test_an_idle_stream_ends_cleanly_and_resumes_with_last_event_id(start_
     ids = [int(e.id) for e in seen]
     assert ids == list(range(1, len(ids) + 1)), ids  # nothing lost, nothing twice, across reconnects
     assert seen[0].event == "queued" and seen[-1].event == "done"
+
+
+@pytest.mark.redis
+async def test_the_per_user_stream_cap_holds_across_processes_through_redis(start_server, fake_openai):
+    import redis.asyncio as aioredis
+
+    fake_openai.script(HANG)
+    settings = dict(
+        openai_api_key="k",
+        openai_base_url=fake_openai.base_url,
+        sse_max_streams_per_user=2,
+        redis_url=REDIS_URL,
+    )
+    one, two = await start_server(**settings), await start_server(**settings, run_worker=False)
+    store = aioredis.from_url(REDIS_URL)
+    async with one.client() as c1, two.client() as c2:
+        alice = await account(c1)
+        url = await _hanging_job(c1, alice)
+        key = f"trainplan:streams:{alice.user_id}"
+        first, second = OpenStream(c1, url, alice.headers), OpenStream(c2, url, alice.headers)
+        try:
+            assert await first.open() == 200 and await second.open() == 200  # one in each process
+            assert await store.zcard(key) == 2
+            for client in (c1, c2):  # a third is refused by either process
+                third = await client.get(url, headers={**alice.headers, "Accept": "text/event-stream"})
+                assert_problem(third, 429, "too_many_streams")
+            await second.close()  # closing one in process two frees a place for process one
+
+            async def freed():
+                return await store.zcard(key) == 1
+
+            await until(freed, what="the closed stream's slot given back in Redis")
+            again = OpenStream(c1, url, alice.headers)
+            assert await again.open() == 200
+            await again.close()
+        finally:
+            await first.close()
+            await second.close()
+            await store.aclose()
+        await _cancel(c1, alice, url)
+
+
+async def test_with_redis_down_the_stream_cap_is_kept_per_process(start_server, fake_openai):
+    fake_openai.script(HANG)
+    server = await start_server(
+        openai_api_key="k",
+        openai_base_url=fake_openai.base_url,
+        sse_max_streams_per_user=1,
+        redis_url="redis://127.0.0.1:1/0",  # nothing listens there
+    )
+    async with server.client() as client:
+        alice = await account(client)
+        url = await _hanging_job(client, alice)
+        stream = OpenStream(client, url, alice.headers)
+        try:
+            assert await stream.open() == 200  # Redis does not answer: the stream is still served
+            second = await client.get(url, headers={**alice.headers, "Accept": "text/event-stream"})
+            assert_problem(second, 429, "too_many_streams")  # and the cap still holds, in this process
+        finally:
+            await stream.close()
+        await _cancel(client, alice, url)

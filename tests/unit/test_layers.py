@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
         "web.openapi_docs",
         "web.openapi_page",
         "web.limits",
+        "web.stream_slots",
         "web.health",
     },
     {"web.auth", "web.onboarding", "web.coach"},

@@ -203,7 +203,7 @@ async def event_stream(request: Request, user: User, job_id: UUID, render=None) 
         )
         if last is None or after >= last["seq"]:
             return Response(content=None, status_code=204)
-    lease = services.limits.open_stream(user)
+    lease = await services.limits.open_stream(user)
     return EventSourceResponse(
         _events(services, job.id, after, lease, render),
         ping=services.settings.sse_ping_seconds,

@@ -22,6 +22,7 @@ from web.tables import AnalyticsEvent, GenerationJob, IdempotencyKey, Plan, User
 
 log = logging.getLogger("web.generation")
 
+
 @dataclass(frozen=True)
 class Submission:
     """What a generate request led to: a job (new or already running) or an existing finished plan."""
