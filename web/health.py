@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hmac
+import logging
 
 from litestar import Request, Response, get
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from web.db import ping
 from web.errors import problem
+from web.tables import GenerationJob
+
+log = logging.getLogger("web.health")
 
 
 @get("/health/live", operation_id="Live", tags=["ops"], sync_to_thread=False)
@@ -57,5 +61,10 @@ async def metrics(request: Request) -> Response:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), expected.encode()):
             return Response(b"", status_code=401, headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
-    registry = request.app.state.services.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    metrics = request.app.state.services.metrics
+    try:  # the backlog, as the jobs table has it: the same figure whichever process is scraped
+        queued = await GenerationJob.count().where(GenerationJob.status == "queued")
+        metrics.queued_jobs.set(queued)
+    except Exception:
+        log.warning("queued jobs could not be counted for /metrics")
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -174,6 +174,11 @@ class Metrics:
         self.queue_depth = Gauge(
             "trainplan_generation_queue_depth", "Jobs queued or running here", registry=r
         )
+        self.queued_jobs = Gauge(
+            "trainplan_generation_queued_jobs",
+            "Jobs waiting in the jobs table (all processes; read at each scrape)",
+            registry=r,
+        )
         self.open_streams = Gauge("trainplan_open_event_streams", "Open SSE streams", registry=r)
         self.event_feeds = Gauge(
             "trainplan_event_feeds", "Jobs this process is reading events for (one reader each)", registry=r

@@ -63,6 +63,7 @@ class GenerationJob(Table):
         default=0
     )  # claims counted against JOB_MAX_ATTEMPTS (a shutdown hand-back refunds one)
     claims = Integer(default=0)  # the fencing token: +1 at every claim, never taken back
+    event_seq = Integer(default=0)  # the number of the job's last event: the next one takes event_seq + 1
     error_code = Varchar(length=40, null=True, default=None)
     error_message = Text(null=True, default=None)
     retryable = Boolean(default=False)

@@ -16,7 +16,14 @@ from web.generation.services import list_jobs
 from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
 from web.pages.generation import active_job
 from web.plans.chart import load_svg
-from web.plans.services import activate_plan, current_plan, list_plans, own_plan
+from web.plans.services import (
+    activate_plan,
+    calendar_headers,
+    current_plan,
+    list_plans,
+    own_plan,
+    plan_calendar,
+)
 from web.tables import Plan, User
 
 
@@ -58,6 +65,14 @@ async def show_current_plan(request: Request, user: PageUser) -> Response:
     return _plan_page(request, user, plan, plan.id, current=True)
 
 
+@get("/plans/{plan_id:uuid}/calendar.ics")
+async def plan_calendar_file(request: Request, user: PageUser, plan_id: FromPath[UUID]) -> Response:
+    plan = await own_plan(user, plan_id)
+    return Response(
+        await plan_calendar(plan), media_type="text/calendar; charset=utf-8", headers=calendar_headers(plan)
+    )
+
+
 @get("/plans/{plan_id:uuid}")
 async def show_plan(request: Request, user: PageUser, plan_id: FromPath[UUID]) -> Response:
     plan = await own_plan(user, plan_id)
@@ -95,4 +110,4 @@ async def make_active(request: Request, user: PageUser, plan_id: FromPath[UUID])
     return redirect(request, f"{target}?activated={plan.id}")
 
 
-ROUTES = [home, show_current_plan, show_plan, show_history, make_active]
+ROUTES = [home, show_current_plan, show_plan, plan_calendar_file, show_history, make_active]

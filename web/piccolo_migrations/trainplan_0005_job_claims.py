@@ -4,7 +4,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-04T15:20:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "generation_job.claims: the fencing token, raised by every claim and never refunded"
+DESCRIPTION = "generation_job.claims (the fencing token) and event_seq (the number of its last event)"
 
 
 async def forwards():
@@ -31,6 +31,25 @@ async def forwards():
         schema=None,
     )
 
-    # Existing jobs start at 0: a job running at the upgrade is handed back by the old process and
-    # claimed afresh (1), so no two claims share a token.
+    manager.add_column(
+        table_class_name="GenerationJob",
+        tablename="generation_job",
+        column_name="event_seq",
+        db_column_name="event_seq",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+    # Existing jobs are brought level by the next migration (0006), once these columns exist.
     return manager

@@ -14,7 +14,14 @@ from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
 from web.plans.chart import load_svg
 from web.plans.schemas import PlanOut, PlanSummary, plan_out, plan_summary
-from web.plans.services import activate_plan, current_plan, list_plans, own_plan
+from web.plans.services import (
+    activate_plan,
+    calendar_headers,
+    current_plan,
+    list_plans,
+    own_plan,
+    plan_calendar,
+)
 
 
 class PlanController(Controller):
@@ -53,6 +60,22 @@ class PlanController(Controller):
         content = PlanContent.model_validate(plan.content)
         headers = {"Cache-Control": "private, no-store"}
         return Response(load_svg(weekly_load(content.weeks)), media_type="image/svg+xml", headers=headers)
+
+    @get(
+        "/{plan_id:uuid}/calendar.ics",
+        operation_id="GetPlanCalendar",
+        media_type="text/calendar",
+        summary="The plan as an iCalendar file",
+    )
+    async def get_calendar(self, user: CurrentUser, plan_id: FromPath[UUID]) -> Response[str]:
+        """Every session as an all-day event on its date, from the plan's first day; stable UIDs, so
+        importing a plan again updates its events."""
+        plan = await own_plan(user, plan_id)
+        return Response(
+            await plan_calendar(plan),
+            media_type="text/calendar; charset=utf-8",
+            headers=calendar_headers(plan),
+        )
 
     @post("/{plan_id:uuid}/activate", operation_id="ActivatePlan", status_code=HTTP_200_OK)
     async def activate(self, user: CurrentUser, plan_id: FromPath[UUID]) -> PlanOut:

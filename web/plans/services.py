@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 
 from web.clock import now
 from web.db import write_transaction
+from web.domain.plan import PlanContent
 from web.errors import NotFound
-from web.tables import AnalyticsEvent, Plan, User, UserProfile
+from web.plans.calendar import plan_ics, plan_start
+from web.tables import AnalyticsEvent, GenerationJob, Plan, User, UserProfile
 
 log = logging.getLogger("web.plans")
 
@@ -54,3 +57,26 @@ async def activate_plan(user: User, plan_id: uuid.UUID) -> Plan:
         ).save()
     log.info("plan activated", extra={"plan_id": str(plan.id), "version": plan.version})
     return plan
+
+
+async def plan_calendar(plan: Plan) -> str:
+    """The plan as an iCalendar file, its sessions dated from the plan's first day."""
+    start_date = None
+    if plan.job is not None:
+        row = (
+            await GenerationJob.select(GenerationJob.brief)
+            .where(GenerationJob.id == plan.job)
+            .output(load_json=True)
+            .first()
+        )
+        raw = (row["brief"] or {}).get("start_date") if row else None
+        start_date = dt.date.fromisoformat(raw) if isinstance(raw, str) else None
+    content = PlanContent.model_validate(plan.content)
+    return plan_ics(content, plan.id, plan_start(start_date, plan.created_at), plan.created_at)
+
+
+def calendar_headers(plan: Plan) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="trainplan-v{plan.version}.ics"',
+        "Cache-Control": "private, no-store",
+    }

@@ -223,3 +223,14 @@ def test_ready_is_503_when_redis_is_down_and_the_process_still_starts(server_pro
     assert httpx.get(proc.url + "/health/live").status_code == 200
     _assert_not_ready(httpx.get(proc.url + "/health/ready"), database="ok", redis="down")
     proc.terminate()
+
+
+async def test_the_backlog_gauge_counts_the_queued_jobs_in_the_table(start_server):
+    server = await start_server(run_worker=False)  # nothing leaves the queue
+    async with server.client() as client:
+        people = await accounts(client, 2)
+        jobs = [(await submit(client, acct)).json()["job"] for acct in people]
+        assert _value(_samples((await client.get("/metrics")).text), "trainplan_generation_queued_jobs") == 2
+        r = await client.post(f"/api/v1/generations/{jobs[0]['id']}/cancel", headers=people[0].headers)
+        assert r.status_code == 200
+        assert _value(_samples((await client.get("/metrics")).text), "trainplan_generation_queued_jobs") == 1

@@ -135,3 +135,54 @@ async def test_a_plan_says_why_and_draws_its_weekly_load(client):
     other = await account(client)
     assert (await client.get(plan["load_chart_url"], headers=other.headers)).status_code == 404
     assert (await client.get(plan["load_chart_url"])).status_code == 401
+
+
+def _events(ics: str) -> list[dict[str, str]]:
+    """The VEVENTs of an iCalendar text (lines unfolded), as property -> value."""
+    unfolded = ics.replace("\r\n ", "")
+    events, current = [], None
+    for line in unfolded.split("\r\n"):
+        if line == "BEGIN:VEVENT":
+            current = {}
+        elif line == "END:VEVENT":
+            events.append(current)
+            current = None
+        elif current is not None and ":" in line:
+            name, value = line.split(":", 1)
+            current[name] = value
+    return events
+
+
+async def test_a_plan_goes_into_a_calendar_on_the_persons_days(client):
+    import datetime as dt
+
+    from web.tables import GenerationJob
+
+    acct = await account(client)
+    plan = await _plan(client, acct)
+    r = await client.get(f"/api/v1/plans/{plan['id']}/calendar.ics", headers=acct.headers)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
+    assert "attachment" in r.headers["content-disposition"] and "no-store" in r.headers["cache-control"]
+    text = r.text
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))  # folded (RFC 5545 3.1)
+    events = _events(text)
+    sessions = [(w["number"], s) for w in plan["content"]["weeks"] for s in w["sessions"]]
+    assert len(events) == len(sessions)
+    job = (
+        await GenerationJob.objects().where(GenerationJob.user == acct.user_id).output(load_json=True).first()
+    )
+    start = dt.date.fromisoformat(job.brief["start_date"])
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    for event, (week, session) in zip(events, sessions, strict=True):
+        day = dt.datetime.strptime(event["DTSTART;VALUE=DATE"], "%Y%m%d").date()
+        assert day == start + dt.timedelta(weeks=week - 1, days=days.index(session["day"]))
+        assert event["SUMMARY"].startswith(session["title"].replace(",", "\\,"))
+        assert f"Week {week}" in event["DESCRIPTION"] and "\\n- " in event["DESCRIPTION"]
+    assert len({e["UID"] for e in events}) == len(events)  # stable, distinct: re-importing updates
+    again = await client.get(f"/api/v1/plans/{plan['id']}/calendar.ics", headers=acct.headers)
+    assert [e["UID"] for e in _events(again.text)] == [e["UID"] for e in events]
+    other = await account(client)
+    url = f"/api/v1/plans/{plan['id']}/calendar.ics"
+    assert (await client.get(url, headers=other.headers)).status_code == 404
+    assert (await client.get(url)).status_code == 401
