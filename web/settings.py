@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = 30.0
     job_max_attempts: int = Field(default=3, ge=1, le=10)
     run_worker: bool = True  # run the job runner inside the web process
+    # On SIGTERM, how long running jobs may take to finish before they are handed back to the queue
+    # (a worker; the web process's own runner gets what uvicorn's 15 s leave). Kept inside 25 s in all.
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=120)
     idempotency_ttl_hours: int = 24
 
     # Playbook

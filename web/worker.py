@@ -33,7 +33,7 @@ async def run() -> None:
     )
     await stopping.wait()
     log.info("worker stopping: finishing or handing back running jobs")
-    await stop(services, grace=settings.job_lease_seconds)
+    await stop(services, grace=settings.shutdown_grace_seconds)
     await db.disconnect()
 
 

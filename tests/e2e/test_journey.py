@@ -4,6 +4,7 @@ path from the keyboard alone."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -123,6 +124,13 @@ def test_signup_onboarding_generate_live_progress_plan(page: Page, app: App) -> 
     expect(first_week.locator(".exercises li").first).to_contain_text(re.compile(r"\d+ sets?"))
     expect(first_week.locator(".exercises li").first).to_contain_text("Rest")
     shots(page, "plan")
+
+    # The plan goes into a calendar: the link downloads an iCalendar file of its sessions.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Add to calendar").click()
+    ics = Path(download.value.path()).read_text()
+    assert download.value.suggested_filename == "trainplan-v1.ics"
+    assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") >= 4
 
     # No loops: home and /generate both land on the plan now.
     page.goto("/generate")
