@@ -7,7 +7,7 @@ PORT ?= 8000
 CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/trainplan_test
 
-.PHONY: help install dev-install migrate run worker test test-unit test-pg test-e2e reliability bench lint browser clean
+.PHONY: help install dev-install migrate run worker test test-unit test-pg test-e2e chaos reliability bench lint browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ test-pg: dev-install ## the suite (without the browser) on PostgreSQL at PG_TEST
 	  || (echo "PostgreSQL is not answering at $(PG_TEST_URL)"; exit 1)
 	psql "$(PG_TEST_URL:%/trainplan_test=%/postgres)" -q -c "DROP DATABASE IF EXISTS trainplan_test" -c "CREATE DATABASE trainplan_test"
 	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider
+
+chaos: dev-install ## the chaos run: 2 web processes, 3 workers killed and restarted, Redis stopped (PostgreSQL)
+	psql "$(PG_TEST_URL:%/trainplan_test=%/postgres)" -q -c "DROP DATABASE IF EXISTS trainplan_chaos" -c "CREATE DATABASE trainplan_chaos"
+	DATABASE_URL=$(PG_TEST_URL:%/trainplan_test=%/trainplan_chaos) $(BIN)/pytest -q -s tests/reliability/test_chaos.py -p no:cacheprovider
 
 test-e2e: dev-install browser ## only the browser tests (Chromium)
 	$(BIN)/pytest -q -m e2e tests/e2e -p no:cacheprovider

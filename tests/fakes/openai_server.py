@@ -232,6 +232,12 @@ class FakeOpenAI:
             return [dict(c) for c in self._calls]
 
     @property
+    def in_flight(self) -> int:
+        """Calls being answered right now."""
+        with self._lock:
+            return self._in_flight
+
+    @property
     def call_count(self) -> int:
         with self._lock:
             return len(self._calls)
