@@ -12,6 +12,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -98,7 +99,21 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
         ),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
-            title="trainplan API", version="1.0.0", path="/api/schema", render_plugins=[LocalSwaggerPlugin()]
+            title="trainplan API",
+            version="1.0.0",
+            path="/api/schema",
+            render_plugins=[LocalSwaggerPlugin()],
+            # The operations that need the access token say so (web/auth/guards.py BEARER); the rest are open.
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        bearer_format="JWT",
+                        description="The access_token from POST /api/v1/auth/token",
+                    )
+                }
+            ),
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=r"/events$"),
         logging_config=None,  # ours (web.observability): JSON lines with request and job ids

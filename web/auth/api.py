@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from web.auth.guards import CurrentUser, provide_user
+from web.auth.guards import BEARER, CurrentUser, provide_user
 from web.auth.services import Credentials, authenticate, profile_of, register, sign_out_everywhere
 from web.clock import now
 from web.db import write_transaction
@@ -130,12 +130,13 @@ class AuthController(Controller):
         operation_id="Logout",
         status_code=HTTP_204_NO_CONTENT,
         dependencies={"user": Provide(provide_user)},
+        security=BEARER,
     )
     async def logout(self, user: CurrentUser) -> None:
         """Sign out everywhere: every access token issued to you so far stops working at once."""
         await sign_out_everywhere(user)
 
-    @get("/profile", operation_id="GetProfile", dependencies={"user": Provide(provide_user)})
+    @get("/profile", operation_id="GetProfile", dependencies={"user": Provide(provide_user)}, security=BEARER)
     async def get_profile(self, user: CurrentUser) -> ProfileOut:
         """Your profile: its id (the `user_profile_id` of a generate request) and personal info."""
         return profile_out(await profile_of(user))
@@ -144,6 +145,7 @@ class AuthController(Controller):
         "/profile",
         operation_id="UpdateProfile",
         dependencies={"user": Provide(provide_user), **documented_body(ProfileIn)},
+        security=BEARER,
     )
     async def update_profile(self, request: Request, user: CurrentUser) -> ProfileOut:
         """Replace your personal info (age, sex, height, weight with units, experience, goal, schedule...)."""

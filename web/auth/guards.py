@@ -38,3 +38,8 @@ async def user_from_token(request: Request, token: str | None) -> User:
 async def provide_user(request: Request) -> User:
     """The API's caller, from the Authorization header."""
     return await user_from_token(request, bearer_token(request))
+
+
+# The OpenAPI security requirement of the operations that need the access token (the scheme is declared
+# in web/app.py's OpenAPIConfig).
+BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]

@@ -17,7 +17,7 @@ from litestar.types import ASGIApp
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.background import BackgroundTask
 
-from web.auth.guards import CurrentUser, bearer_token, provide_user, user_from_token
+from web.auth.guards import BEARER, CurrentUser, bearer_token, provide_user, user_from_token
 from web.errors import InvalidInput
 from web.generation.progress import TERMINAL_EVENTS, TERMINAL_STATUSES
 from web.generation.schemas import GenerationOut, JobOut, job_out
@@ -73,6 +73,7 @@ async def _authenticate_generate(request: Request, body: Any) -> User:
 class GenerationController(Controller):
     path = "/api/v1"
     tags = ["generation"]
+    security = BEARER  # the generate request may carry the token as `jwt_token` in the body instead
 
     @post(
         "/plans/generate",

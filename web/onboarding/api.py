@@ -13,7 +13,12 @@ class QuestionSet(BaseModel):
     questions: list[Question]
 
 
-@get("/api/v1/onboarding/questions", operation_id="ListOnboardingQuestions", tags=["onboarding"], cache=300)
+@get(
+    "/api/v1/onboarding/questions",
+    operation_id="ListOnboardingQuestions",
+    tags=["onboarding"],
+    cache=300,
+)
 async def list_questions() -> QuestionSet:
     """The versioned onboarding questions: id, text, type, options, range, required."""
     return QuestionSet(version=QUESTION_SET_VERSION, questions=list(QUESTIONS))

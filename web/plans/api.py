@@ -9,7 +9,7 @@ from litestar.di import Provide
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
-from web.auth.guards import CurrentUser, provide_user
+from web.auth.guards import BEARER, CurrentUser, provide_user
 from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
 from web.plans.chart import load_svg
@@ -28,6 +28,7 @@ class PlanController(Controller):
     path = "/api/v1/plans"
     tags = ["plans"]
     dependencies = {"user": Provide(provide_user)}
+    security = BEARER
 
     @get("/current", operation_id="GetCurrentPlan")
     async def get_current_plan(self, user: CurrentUser) -> PlanOut:

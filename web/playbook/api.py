@@ -8,7 +8,7 @@ from litestar import get
 from litestar.di import Provide
 from pydantic import BaseModel
 
-from web.auth.guards import CurrentUser, provide_user
+from web.auth.guards import BEARER, CurrentUser, provide_user
 from web.playbook.services import playbook_of
 
 
@@ -30,6 +30,7 @@ class PlaybookOut(BaseModel):
     operation_id="GetPlaybook",
     tags=["playbook"],
     dependencies={"user": Provide(provide_user)},
+    security=BEARER,
 )
 async def get_playbook(user: CurrentUser) -> PlaybookOut:
     """Coaching notes about you, built in the background with each generation, and that task's status."""

@@ -186,3 +186,24 @@ async def test_a_plan_goes_into_a_calendar_on_the_persons_days(client):
     url = f"/api/v1/plans/{plan['id']}/calendar.ics"
     assert (await client.get(url, headers=other.headers)).status_code == 404
     assert (await client.get(url)).status_code == 401
+
+
+async def test_openapi_says_which_operations_need_the_bearer_token(client):
+    doc = (await client.get("/api/schema/openapi.json")).json()
+    scheme = doc["components"]["securitySchemes"]["BearerToken"]
+    assert scheme == {**scheme, "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    ops = [(p, m, op) for p, item in doc["paths"].items() for m, op in item.items() if isinstance(op, dict)]
+    open_ops = {op["operationId"] for _, _, op in ops if not op.get("security")}
+    assert all(
+        op["security"] == [{"BearerToken": []}] for _, _, op in ops if op["operationId"] not in open_ops
+    )
+    assert open_ops == {"Register", "CreateToken", "ListOnboardingQuestions", "Live", "Ready"}
+    # What the document says is what the API does: every other GET answers 401 without a token.
+    for path, method, op in ops:
+        if method != "get" or op["operationId"] in open_ops:
+            continue
+        url = path.replace("{plan_id}", "00000000-0000-0000-0000-000000000000").replace(
+            "{job_id}", "00000000-0000-0000-0000-000000000000"
+        )
+        r = await client.get(url)
+        assert r.status_code == 401, (op["operationId"], r.status_code)
