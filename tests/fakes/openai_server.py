@@ -43,7 +43,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from web.coach import prompts
+from web.coach import prompt_text, prompts
 from web.domain.plan import PlannedWeek, PlanOutline
 
 BEHAVIOURS: frozenset[str] = frozenset(
@@ -299,8 +299,8 @@ class FakeOpenAI:
         messages = body.get("messages") or []
         response_format = body.get("response_format") or {}
         schema_name = (response_format.get("json_schema") or {}).get("name")
-        kind = prompts.read_request_kind(messages) or _KIND_BY_SCHEMA.get(schema_name or "")
-        week = prompts.read_week_number(messages)
+        kind = prompt_text.read_request_kind(messages) or _KIND_BY_SCHEMA.get(schema_name or "")
+        week = prompt_text.read_week_number(messages)
         behaviour = self._next_behaviour(kind)
         call: dict[str, Any] = {
             "kind": kind,
@@ -344,7 +344,7 @@ class FakeOpenAI:
     ) -> Response:
         model = str(body.get("model") or "gpt-fake")
         messages = body.get("messages") or []
-        prompt_tokens = prompts.estimate_tokens(messages)
+        prompt_tokens = prompt_text.estimate_tokens(messages)
         name = b.name
 
         if name == "rate_limited":
@@ -397,7 +397,7 @@ class FakeOpenAI:
         elif name == "short_outline" and kind == "outline":
             value["weeks"] = value["weeks"][:-1]
         elif name == "other_blocks" and kind == "outline":
-            value["blocks"] = other_blocks(prompts.read_brief(messages), value["blocks"])
+            value["blocks"] = other_blocks(prompt_text.read_brief(messages), value["blocks"])
         elif name == "bad_blocks" and kind == "outline":
             for block in value["blocks"]:
                 block["exercises"] = ["laser_squat", "lat_pulldown", *block["exercises"][:12]]
@@ -434,7 +434,7 @@ class FakeOpenAI:
         """What OfflineCoach answers for this prompt, as JSON data."""
         from web.coach.offline_coach import OfflineCoach  # written alongside; imported late on purpose
 
-        brief = prompts.read_brief(messages)
+        brief = prompt_text.read_brief(messages)
         if brief is None:
             raise ValueError("no <training_brief> block in the user message")
         coach = OfflineCoach()
@@ -443,7 +443,7 @@ class FakeOpenAI:
         elif kind == "playbook":
             generated = await coach.playbook(brief)
         elif kind in ("week", "repair"):
-            outline_data = prompts.read_block(messages, prompts.OUTLINE_OPEN, prompts.OUTLINE_CLOSE)
+            outline_data = prompt_text.read_block(messages, prompts.OUTLINE_OPEN, prompts.OUTLINE_CLOSE)
             outline = (
                 PlanOutline.model_validate(outline_data)
                 if outline_data is not None
@@ -454,10 +454,12 @@ class FakeOpenAI:
                     raise ValueError("no WEEK_NUMBER line in a week request")
                 generated = await coach.week(brief, outline, week, None)
             else:
-                week_data = prompts.read_block(messages, prompts.WEEK_OPEN, prompts.WEEK_CLOSE)
+                week_data = prompt_text.read_block(messages, prompts.WEEK_OPEN, prompts.WEEK_CLOSE)
                 if week_data is None:
                     raise ValueError("no <week_to_repair> block in a repair request")
-                violations = prompts.read_block(messages, prompts.VIOLATIONS_OPEN, prompts.VIOLATIONS_CLOSE)
+                violations = prompt_text.read_block(
+                    messages, prompts.VIOLATIONS_OPEN, prompts.VIOLATIONS_CLOSE
+                )
                 try:
                     bad_week = PlannedWeek.model_validate(week_data)
                 except ValueError:  # a week can break the schema's limits too; hand it over as is
@@ -584,7 +586,7 @@ def _inject(value: Any) -> Any:
 
 def _break_rules(kind: str | None, value: dict[str, Any], messages: Iterable[Any]) -> dict[str, Any]:
     """A schema-valid answer that breaks the training rules."""
-    brief = prompts.read_brief(list(messages))
+    brief = prompt_text.read_brief(list(messages))
     assert brief is not None
     value = copy.deepcopy(value)
     if kind == "outline":

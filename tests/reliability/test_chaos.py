@@ -29,6 +29,7 @@ from tests.factories import PASSWORD, Account, generate_body, personal_info, res
 from tests.fakes.openai_server import FakeOpenAI
 from tests.live import ROOT, free_port
 from tests.reliability.support import assert_invariants, follow, process_env
+from web.coach import prompt_text
 from web.tables import GenerationJob, Plan
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow, pytest.mark.timeout(420)]
@@ -170,9 +171,7 @@ async def _generate_twice(clients, acct: Account, n: int, second_wave: asyncio.E
 
 
 def _brief_key(call: dict) -> str:
-    from web.coach import prompts
-
-    brief = prompts.read_brief(call["messages"])
+    brief = prompt_text.read_brief(call["messages"])
     return brief.model_dump_json() if brief is not None else ""
 
 

@@ -36,8 +36,8 @@ M = TypeVar("M", bound=BaseModel)
 # Set for a regeneration: every answer is asked afresh (and the fresh one replaces the cached one).
 fresh_answers: ContextVar[bool] = ContextVar("fresh_answers", default=False)
 _WEB = Path(__file__).resolve().parents[1]
-_VERSIONED = ("coach/prompts.py", "domain/rules.py", "domain/rules_targets.py", "domain/skeleton.py",
-              "domain/periods.py", "domain/volumes.py", "domain/exercises.json")  # fmt: skip
+_VERSIONED = ("coach/prompts.py", "coach/prompt_targets.py", "domain/rules.py", "domain/rules_targets.py",
+              "domain/skeleton.py", "domain/periods.py", "domain/volumes.py", "domain/exercises.json")  # fmt: skip
 
 
 @cache

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import openai
 from pydantic import BaseModel, ValidationError
 
-from web.coach import prompts
+from web.coach import prompt_text, prompts
 from web.coach.base import CoachError, CoachErrorCode, Generated, PlaybookNotes, Usage
 from web.domain.brief import TrainingBrief
 from web.domain.plan import PlannedWeek, PlanOutline
@@ -158,7 +158,7 @@ class OpenAICoach:
         started = time.perf_counter()
         usage = Usage()
         outcome = OUTCOME_OK
-        estimated = prompts.estimate_tokens(messages, response_format)
+        estimated = prompt_text.estimate_tokens(messages, response_format)
         try:
             if estimated > self.prompt_token_budget:
                 raise CoachError(

@@ -16,18 +16,17 @@ forge a header line; `json.loads` of a block gives back the exact original data.
 from __future__ import annotations
 
 import json
-import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from web.coach.prompt_targets import block_lines, chosen_for, target_lines
 from web.domain import rules
 from web.domain.brief import TrainingBrief
 from web.domain.catalogue import EASY_PACE_MIN_PER_KM, WARM_UP_MINUTES, allowed_exercises
 from web.domain.plan import PlannedWeek, PlanOutline
-from web.domain.skeleton import WeekTarget, build_skeleton
+from web.domain.skeleton import build_skeleton
 
 RequestKind = Literal["outline", "week", "repair", "playbook"]
 REQUEST_KINDS: tuple[str, ...] = ("outline", "week", "repair", "playbook")
@@ -198,24 +197,6 @@ def _messages(brief: TrainingBrief, user: str) -> list[dict[str, str]]:
     ]
 
 
-def block_lines(brief: TrainingBrief) -> str:
-    """The plan's blocks from the skeleton: weeks, phases and main-lift reps, one line each."""
-    skeleton = build_skeleton(brief)
-    lines = []
-    for block in sorted({w.block for w in skeleton.weeks}):
-        weeks = [w for w in skeleton.weeks if w.block == block]
-        phases = "/".join(dict.fromkeys(w.phase.value for w in weeks))
-        line = f"Block {block}: weeks {weeks[0].number}-{weeks[-1].number} ({phases})"
-        training = [w for w in weeks if w.strength_sets and not w.is_deload]
-        if training:
-            low, high = training[0].rep_range
-            line += (
-                f"; main lifts {low}-{high} reps, {training[0].strength_sessions} strength sessions a week"
-            )
-        lines.append(line + ".")
-    return "\n".join(lines)
-
-
 def outline_messages(brief: TrainingBrief) -> list[dict[str, str]]:
     """Ask for the PlanOutline: one WeekOutline per week of the plan and the exercises of each block."""
     user = "\n\n".join(
@@ -235,48 +216,6 @@ def outline_messages(brief: TrainingBrief) -> list[dict[str, str]]:
         ]
     )
     return _messages(brief, user)
-
-
-def target_lines(target: WeekTarget, chosen: Sequence[str] = ()) -> str:
-    """The week's targets from the periodisation skeleton, and its block's exercises as the outline chose
-    them, in words the model can follow."""
-    low, high = target.rep_range
-    lines = [
-        f"Phase: {target.phase.value} (block {target.block}); is_deload must be {str(target.is_deload).lower()}.",
-        f"Sessions: {target.run_sessions} of kind 'run', {target.strength_sessions} of kind 'strength' or "
-        f"'mixed', {target.other_sessions} other (conditioning or mobility).",
-        f"Focus: {target.focus}",
-    ]
-    if target.running_km:
-        lines.append(
-            f"Running: {target.running_km:g} km this week in total (+-10%, distance x sets), the long run "
-            f"{target.long_run_km:g} km and longer than every other run; quality run: {target.quality.value}."
-        )
-    if target.race_km:
-        lines.append(
-            f"Race week: the race itself, one run of {target.race_km:g} km, on the last training day."
-        )
-    if target.strength_sets:
-        lines.append(
-            f"Strength: about {target.strength_sets} hard sets in the week (80-115%); main lifts {low}-{high} "
-            f"reps at RPE {target.rpe:g}, accessories {target.accessory_rep_range[0]}-{target.accessory_rep_range[1]}."
-        )
-    if chosen:
-        lines.append(
-            f"Exercises of block {target.block} (the outline's choice, main lifts first): {', '.join(chosen)}. "
-            "Build the strength sessions from these; add other catalogue exercises only where these "
-            "cannot fill the sets."
-        )
-    lines.append(
-        f"Time: every non-run session between {target.minutes_min} and {target.minutes_max} minutes "
-        "(sets x (work + rest) + a 5-minute warm-up)."
-    )
-    return "\n".join(lines)
-
-
-def chosen_for(outline: PlanOutline, target: WeekTarget) -> list[str]:
-    block = outline.block(target.block)
-    return list(block.exercises) if block is not None else []
 
 
 def week_messages(
@@ -329,72 +268,3 @@ def playbook_messages(brief: TrainingBrief) -> list[dict[str, str]]:
         ]
     )
     return _messages(brief, user)
-
-
-# --------------------------------------------------------------------------------------------
-# Reading prompts back (the fake OpenAI server and tests use these)
-
-_KIND_RE = re.compile(r"^REQUEST_KIND: *(outline|week|repair|playbook) *$", re.MULTILINE)
-_WEEK_RE = re.compile(r"^WEEK_NUMBER: *(\d{1,3}) *$", re.MULTILINE)
-
-
-def _content_text(message: Mapping[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # content parts
-        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
-    return ""
-
-
-def _user_text(messages: Iterable[Mapping[str, Any]]) -> str:
-    return "\n".join(_content_text(m) for m in messages if m.get("role") == "user")
-
-
-def read_request_kind(messages: Iterable[Mapping[str, Any]]) -> str | None:
-    match = _KIND_RE.search(_user_text(messages))
-    return match.group(1) if match else None
-
-
-def read_week_number(messages: Iterable[Mapping[str, Any]]) -> int | None:
-    match = _WEEK_RE.search(_user_text(messages))
-    return int(match.group(1)) if match else None
-
-
-def read_block(messages: Iterable[Mapping[str, Any]], open_tag: str, close_tag: str) -> Any | None:
-    """The JSON data of the first `open_tag` block in the user messages, or None."""
-    text = _user_text(messages)
-    start = text.find(open_tag + "\n")  # a block opens on a line of its own (see _block)
-    if start < 0:
-        return None
-    end = text.find("\n" + close_tag, start)
-    if end < 0:
-        return None
-    return json.loads(text[start + len(open_tag) + 1 : end])
-
-
-def read_brief(messages: Iterable[Mapping[str, Any]]) -> TrainingBrief | None:
-    data = read_block(messages, BRIEF_OPEN, BRIEF_CLOSE)
-    return TrainingBrief.model_validate(data) if data is not None else None
-
-
-# --------------------------------------------------------------------------------------------
-# Token estimate
-
-
-def estimate_tokens(
-    messages: Iterable[Mapping[str, Any]], response_format: type[BaseModel] | None = None
-) -> int:
-    """A conservative prompt-size estimate (~chars/3.5), with no tokenizer download.
-
-    The structured-output JSON schema is part of the prompt the API bills; pass the response
-    model to count it too.
-    """
-    chars = 0
-    count = 0
-    for message in messages:
-        count += 1
-        chars += len(_content_text(message)) + len(str(message.get("role", "")))
-    if response_format is not None:
-        chars += len(json.dumps(response_format.model_json_schema(), separators=(",", ":")))
-    return math.ceil(chars / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE * count + TOKENS_PER_REQUEST

@@ -13,12 +13,13 @@ from typing import Any
 from web.clock import now
 from web.db import is_unique_violation, with_retries, write_transaction
 from web.domain.brief import TrainingBrief
-from web.errors import Conflict, InvalidInput, NotFound
+from web.errors import Conflict, NotFound
+from web.generation.idempotency import insert_key, remember_key, replay
 from web.generation.progress import TERMINAL_STATUSES, Notifier, append_event, event_payload
 from web.onboarding.formatter import build_brief
 from web.onboarding.schemas import GenerateRequest
 from web.playbook.services import match_context, playbook_of
-from web.tables import AnalyticsEvent, GenerationJob, IdempotencyKey, Plan, User, UserProfile
+from web.tables import AnalyticsEvent, GenerationJob, Plan, User, UserProfile
 
 log = logging.getLogger("web.generation")
 
@@ -78,14 +79,14 @@ async def submit_generation(
     profile = await own_profile(user, request.user_profile_id)
     digest = request_hash(request)
     if idempotency_key:
-        replay = await _replay(user, idempotency_key, digest)
-        if replay:
-            log.info("idempotent replay", extra={"job_id": str(replay.id)})
-            return Submission(job=replay, plan=None, created=False, replayed=True)
+        earlier = await _replayed_job(user, idempotency_key, digest)
+        if earlier:
+            log.info("idempotent replay", extra={"job_id": str(earlier.id)})
+            return Submission(job=earlier, plan=None, created=False, replayed=True)
     existing = await _existing(profile, request)
     if existing is not None:
         if existing.job is not None:
-            await _remember_key(user, idempotency_key, digest, existing.job, settings)
+            await remember_key(user, idempotency_key, digest, existing.job, settings)
         return existing
     if limits is not None:
         await limits.check_generation(user)  # only new work counts against the caps
@@ -98,9 +99,9 @@ async def submit_generation(
         if not is_unique_violation(exc):
             raise
         # Lost a race to a parallel identical request: the database decided, so follow its answer.
-        winner = (idempotency_key and await _replay(user, idempotency_key, digest)) or await _active_job(
-            profile
-        )
+        winner = (
+            idempotency_key and await _replayed_job(user, idempotency_key, digest)
+        ) or await _active_job(profile)
         if winner is None:
             raise Conflict(
                 "Another generation just finished for this profile. Fetch your current plan."
@@ -111,7 +112,7 @@ async def submit_generation(
         await notifier.notify(outcome.job.id)
         log.info("generation queued", extra={"job_id": str(outcome.job.id), "kind": outcome.job.kind})
     elif outcome.job is not None:
-        await _remember_key(user, idempotency_key, digest, outcome.job, settings)
+        await remember_key(user, idempotency_key, digest, outcome.job, settings)
     return outcome
 
 
@@ -132,53 +133,9 @@ async def _existing(profile: UserProfile, request: GenerateRequest) -> Submissio
     return None
 
 
-async def _replay(user: User, key: str, digest: str) -> GenerationJob | None:
-    row = (
-        await IdempotencyKey.objects()
-        .where(
-            (IdempotencyKey.user == user.id)
-            & (IdempotencyKey.key == key)
-            & (IdempotencyKey.expires_at > now())
-        )
-        .first()
-    )
-    if row is None:
-        return None
-    if row.request_hash != digest:
-        raise InvalidInput(
-            "This Idempotency-Key was already used with a different request. Use a new key for a new request.",
-            code="idempotency_key_reused",
-            errors=[
-                {"field": "Idempotency-Key", "message": "Already used with another body.", "code": "reused"}
-            ],
-        )
-    return await get_job(row.job)
-
-
-async def _remember_key(user: User, key: str | None, digest: str, job: GenerationJob, settings: Any) -> None:
-    if not key:
-        return
-    try:
-        async with write_transaction():
-            await _insert_key(user, key, digest, job.id, settings)
-    except Exception as exc:
-        if not is_unique_violation(exc):
-            raise
-        await _replay(user, key, digest)  # raises when the same key came with another body
-
-
-async def _insert_key(user: User, key: str, digest: str, job_id: uuid.UUID, settings: Any) -> None:
-    await IdempotencyKey.delete().where(
-        (IdempotencyKey.user == user.id) & (IdempotencyKey.key == key) & (IdempotencyKey.expires_at <= now())
-    )
-    await IdempotencyKey(
-        user=user.id,
-        key=key,
-        request_hash=digest,
-        job=job_id,
-        created_at=now(),
-        expires_at=now() + dt.timedelta(hours=settings.idempotency_ttl_hours),
-    ).save()
+async def _replayed_job(user: User, key: str, digest: str) -> GenerationJob | None:
+    job_id = await replay(user, key, digest)
+    return await get_job(job_id) if job_id is not None else None
 
 
 async def _complete_active_plan(profile: UserProfile) -> Plan | None:
@@ -249,7 +206,7 @@ async def _create_job(user, profile, request, digest, key, settings, request_id)
         await job.save()
         await append_event(job.id, "queued", event_payload(job), created)
         if key:
-            await _insert_key(user, key, digest, job.id, settings)
+            await insert_key(user, key, digest, job.id, settings)
         await record_analytics("plan_generation_started", user.id, job.id, {"kind": job.kind}, created)
     return Submission(job=job, plan=None, created=True)
 

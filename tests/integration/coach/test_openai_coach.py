@@ -11,7 +11,7 @@ import openai
 import pytest
 
 from tests.fakes.openai_server import INJECTION, Behaviour, FakeOpenAI
-from web.coach import prompts
+from web.coach import prompt_text, prompts
 from web.coach.base import CoachError, CoachErrorCode, PlaybookNotes, Usage
 from web.coach.openai_coach import OpenAICoach
 from web.domain.brief import TrainingBrief
@@ -303,7 +303,7 @@ async def test_real_prompts_fit_the_default_budget(client: openai.AsyncOpenAI) -
     coach = make_coach(client)
     outline = (await coach.outline(BRIEF)).value
     week = (await coach.week(BRIEF, outline, 1, None)).value
-    biggest = prompts.estimate_tokens(
+    biggest = prompt_text.estimate_tokens(
         prompts.repair_messages(BRIEF, outline, week, ["x" * 200] * 5), PlannedWeek
     )
     assert biggest < 12_000
@@ -336,7 +336,7 @@ async def test_free_text_injection_stays_inside_the_brief_block(
     assert start < text.index("Ignore previous instructions") < end
     assert start < text.index("hacked") < end
     assert "\nREQUEST_KIND: playbook" not in text
-    assert prompts.read_brief(call["messages"]).free_text == attack  # the data survives intact
+    assert prompt_text.read_brief(call["messages"]).free_text == attack  # the data survives intact
 
 
 # ------------------------------------------------------------------------------ logging, metrics

@@ -8,7 +8,7 @@ from collections import Counter
 
 from tests.factories import account, generate_body, responses, wait_for_job
 from tests.integration.generation.test_failures import _llm
-from web.coach import prompts
+from web.coach import prompt_text
 from web.coach.offline_coach import build_outline, build_plan
 from web.domain.catalogue import get_exercise
 from web.domain.skeleton import build_skeleton
@@ -80,7 +80,7 @@ async def test_the_weeks_use_the_exercises_the_outline_chose_for_their_block(sta
     assert job["status"] == "succeeded" and job["coach"] == "openai" and content["fallback_weeks"] == []
     (outline_call,) = fake_openai.calls_for("outline")
     blocks = {b["number"]: b["exercises"] for b in outline_call["answer"]["blocks"]}
-    brief = prompts.read_brief(outline_call["messages"])
+    brief = prompt_text.read_brief(outline_call["messages"])
     own = build_outline(brief).blocks
     assert blocks and all(blocks[b.number] != b.exercises for b in own)  # the model chose otherwise
     for week_call in fake_openai.calls_for("week"):  # each week was told its block's choice ...
