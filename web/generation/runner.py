@@ -17,12 +17,12 @@ import uuid
 from typing import Any
 
 from web.clock import now
-from web.db import with_retries, write_transaction
-from web.generation.failures import failure_for
+from web.db import with_retries
 from web.generation.pipeline import GenerationFailed, PipelineDeps, Progress, run_pipeline
-from web.generation.progress import LeaseLost, append_event, event_payload, fenced
+from web.generation.progress import LeaseLost
 from web.generation.save import save_plan
-from web.generation.services import cancelled_values, get_job, record_analytics
+from web.generation.services import get_job
+from web.generation.transitions import end_cancelled, end_failed, hand_back, renew_lease
 from web.observability import Stopwatch, job_id_var
 from web.playbook.services import run_playbook
 from web.tables import GenerationJob, IdempotencyKey
@@ -166,39 +166,8 @@ class JobRunner:
             )
         await IdempotencyKey.delete().where(IdempotencyKey.expires_at < at)
 
-    async def _requeue(
-        self,
-        job: GenerationJob,
-        text: str,
-        *,
-        refund_attempt: bool = False,
-        only_if_lease_expired: bool = False,
-    ) -> None:
-        at = now()
-        where = (
-            (GenerationJob.id == job.id)
-            & (GenerationJob.status == "running")
-            & (GenerationJob.lease_owner == job.lease_owner)
-            & (GenerationJob.claims == job.claims)
-        )
-        if only_if_lease_expired:  # a heartbeat between the reaper's read and this write keeps the job
-            where &= GenerationJob.lease_expires_at < at
-        async with write_transaction():
-            values: dict[Any, Any] = {
-                GenerationJob.status: "queued",
-                GenerationJob.lease_owner: None,
-                GenerationJob.lease_expires_at: None,
-                GenerationJob.stage: "queued",
-                GenerationJob.stage_text: text,
-                GenerationJob.updated_at: at,
-            }
-            if refund_attempt:
-                values[GenerationJob.attempts] = GenerationJob.attempts - 1
-            moved = await GenerationJob.update(values).where(where).returning(GenerationJob.id)
-            if moved:
-                job.status, job.stage, job.stage_text = "queued", "queued", text
-                await append_event(job.id, "stage", event_payload(job), at)
-        if moved:
+    async def _requeue(self, job: GenerationJob, text: str, **conditions: bool) -> None:
+        if await hand_back(job, text, **conditions):
             log.info("job handed back to the queue", extra={"job_id": str(job.id), "reason": text})
             await self.deps.notifier.notify(job.id)
             self.wake()
@@ -283,62 +252,12 @@ class JobRunner:
             await self._requeue(job, "Paused for a server restart; it will resume", refund_attempt=True)
 
     async def _finish_cancelled(self, job: GenerationJob) -> None:
-        at = now()
-        async with write_transaction():
-            ended = (
-                await GenerationJob.update(cancelled_values(at))
-                .where(fenced(job))
-                .returning(GenerationJob.id)
-            )
-            if not ended:  # saved, failed or taken over meanwhile: a terminal state is final
-                return
-            job.status, job.stage, job.stage_text = "cancelled", "cancelled", "Cancelled"
-            await append_event(job.id, "cancelled", event_payload(job), at)
-        log.info("job cancelled")
-        await self.deps.notifier.notify(job.id)
+        if await end_cancelled(job):
+            log.info("job cancelled")
+            await self.deps.notifier.notify(job.id)
 
-    async def _fail(
-        self,
-        job: GenerationJob,
-        code: str,
-        detail: str,
-        *,
-        only_if_lease_expired: bool = False,
-        only_if_status: str = "running",
-    ) -> None:
-        failure = failure_for(code)
-        at = now()
-        where = (GenerationJob.id == job.id) & (GenerationJob.status == only_if_status)
-        if only_if_lease_expired:
-            where &= GenerationJob.lease_expires_at < at
-        elif only_if_status == "running":  # fenced: only the attempt that holds the job fails it
-            where &= (GenerationJob.lease_owner == self.worker_id) & (GenerationJob.claims == job.claims)
-        async with write_transaction():
-            failed = (
-                await GenerationJob.update(
-                    {
-                        GenerationJob.status: "failed",
-                        GenerationJob.stage: "failed",
-                        GenerationJob.stage_text: "Generation failed",
-                        GenerationJob.error_code: code,
-                        GenerationJob.error_message: failure.message,
-                        GenerationJob.retryable: failure.retryable,
-                        GenerationJob.active_slot: None,
-                        GenerationJob.lease_owner: None,
-                        GenerationJob.lease_expires_at: None,
-                        GenerationJob.finished_at: at,
-                        GenerationJob.updated_at: at,
-                    }
-                )
-                .where(where)
-                .returning(GenerationJob.id)
-            )
-            if failed:
-                job.status, job.stage, job.stage_text = "failed", "failed", "Generation failed"
-                error = {"code": code, "message": failure.message, "retryable": failure.retryable}
-                await append_event(job.id, "failed", event_payload(job, error=error), at)
-                await record_analytics("plan_generation_failed", job.user, job.id, {"code": code}, at)
-        if failed:
+    async def _fail(self, job: GenerationJob, code: str, detail: str, **conditions: Any) -> None:
+        if await end_failed(job, code, holder=self.worker_id, **conditions):
             self.deps.metrics.generations_failed.labels(code).inc()
             log.warning("generation failed", extra={"job_id": str(job.id), "code": code, "detail": detail})
             await self.deps.notifier.notify(job.id)
@@ -348,21 +267,7 @@ class JobRunner:
         while True:
             await asyncio.sleep(interval)
             try:
-                rows = (
-                    await GenerationJob.update(
-                        {
-                            GenerationJob.lease_expires_at: now()
-                            + dt.timedelta(seconds=self.settings.job_lease_seconds)
-                        }
-                    )
-                    .where(
-                        (GenerationJob.id == job_id)
-                        & (GenerationJob.lease_owner == self.worker_id)
-                        & (GenerationJob.status == "running")
-                        & (GenerationJob.claims == claims)
-                    )
-                    .returning(GenerationJob.cancel_requested)
-                )
+                rows = await renew_lease(job_id, self.worker_id, claims, self.settings.job_lease_seconds)
             except Exception:
                 log.warning("heartbeat failed; will try again", exc_info=True)
                 continue
