@@ -211,9 +211,8 @@ class WeekWriter:
             raise GenerationFailed("plan_invalid", f"week {number} could not be written to its rules")
         result = await self.fallback.week(self.brief, self.outline, number, None)
         if self.violations(result.value, chosen=False):  # the outline's exercises did not fit: its own
-            result = await self.fallback.week(
-                self.brief, self.outline.model_copy(update={"blocks": []}), number
-            )
+            own_choice = self.outline.model_copy(update={"blocks": []})
+            result = await self.fallback.week(self.brief, own_choice, number, None)
         self.fallback_weeks.add(number)
         return result.value.model_copy(update={"number": number}), usage
 

@@ -60,7 +60,7 @@ def block_why(skeleton: Skeleton, block: int) -> str:
         return "Movements that support your running, kept simple."
     low, high = weeks[0].rep_range
     start = (
-        "Movements you can load well with your kit"
+        "Movements chosen for your kit and level"
         if block == 1
         else "Main lifts kept, harder variations and new accessories"
     )
