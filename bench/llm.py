@@ -33,6 +33,7 @@ def _server(fake_url: str, tmp: str, extra: dict[str, str] | None = None):
         "OPENAI_BASE_URL": fake_url,
         "OPENAI_MAX_RETRIES": "0",
         "LLM_CACHE_TTL_HOURS": "0",
+        "RATE_LIMIT_AUTH_PER_MINUTE": "100000",
         "RATE_LIMIT_GENERATIONS_PER_HOUR": "100000",
         "RATE_LIMIT_GENERATIONS_PER_DAY": "100000",
         "GENERATION_DEADLINE_SECONDS": "600",

@@ -566,11 +566,11 @@ async def _trickle(payload: bytes, seconds: float, stopping: threading.Event) ->
             await asyncio.sleep(delay)
 
 
-_TEXT_LIMITS = {"title": 80, "theme": 80, "notes": 300, "summary": 600, "focus": 200, "text": 300}
+_TEXT_LIMITS = {"title": 80, "theme": 80, "notes": 300, "summary": 600, "why": 200, "text": 300}
 
 
 def _inject(value: Any) -> Any:
-    """Put the injection markers at the start of every title/theme/notes/summary/focus/text string."""
+    """Put the injection markers at the start of every title/theme/notes/summary/why/text string."""
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():

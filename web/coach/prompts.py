@@ -203,8 +203,9 @@ def outline_messages(brief: TrainingBrief) -> list[dict[str, str]]:
         [
             _header("outline"),
             f"Write the outline of a {brief.weeks}-week plan for the person below: a title, a short "
-            f"summary, and exactly {brief.weeks} weeks numbered 1 to {brief.weeks}, each with a theme, "
-            "is_deload and a one-sentence focus. Progress across the weeks and follow the deload rule. "
+            f"summary, and exactly {brief.weeks} weeks numbered 1 to {brief.weeks}, each with a theme "
+            "and is_deload (each week's focus comes with its targets). Progress across the weeks and "
+            "follow the deload rule. "
             "Then, for every block in the blocks block, choose its strength exercises: 6 to 14 catalogue "
             "ids of kind strength, the main lifts first (at least one per strength session), then the "
             "accessories. Use the person's best kit where it serves the goal, keep the main lifts from "

@@ -50,7 +50,8 @@ class WeekOutline(_Strict):
     number: int = Field(ge=1, le=52)
     theme: str = Field(max_length=80)
     is_deload: bool
-    focus: str = Field(description="What this week builds, in one sentence", max_length=200)
+    # No `focus` of its own: each week's focus is the skeleton's (web/domain/skeleton.py), given to the
+    # week prompt with its targets, so the model does not spend tokens restating it.
 
 
 class BlockOutline(_Strict):
@@ -70,11 +71,16 @@ class PlanOutline(_Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _blocks_of_older_outlines(cls, data: Any) -> Any:
-        """Outlines checkpointed before blocks existed read as having none (their weeks choose freely)."""
-        if isinstance(data, dict) and "blocks" not in data:
-            return {**data, "blocks": []}
-        return data
+    def _older_outlines(cls, data: Any) -> Any:
+        """Outlines checkpointed or cached by earlier versions: no blocks (their weeks choose freely), and
+        a `focus` on each week (now the skeleton's)."""
+        if not isinstance(data, dict):
+            return data
+        weeks = [
+            {k: v for k, v in w.items() if k != "focus"} if isinstance(w, dict) else w
+            for w in data.get("weeks", [])
+        ]
+        return {"blocks": [], **data, "weeks": weeks}
 
     def block(self, number: int) -> BlockOutline | None:
         return next((b for b in self.blocks if b.number == number), None)

@@ -74,8 +74,7 @@ def build_outline(
         title=title(brief),
         summary=summary(brief, skeleton, layout),
         weeks=[
-            WeekOutline(number=w.number, theme=theme(w)[:80], is_deload=w.is_deload, focus=w.focus[:200])
-            for w in skeleton.weeks
+            WeekOutline(number=w.number, theme=theme(w)[:80], is_deload=w.is_deload) for w in skeleton.weeks
         ],
         blocks=[
             BlockOutline(number=n, exercises=list(ids), why=block_why(skeleton, n))
