@@ -171,7 +171,8 @@ class GenerationController(Controller):
         include_in_schema=False,
     )
     async def stream_events(self, request: Request, user: CurrentUser, job_id: FromPath[UUID]) -> ASGIApp:
-        """Server-sent events of one generation (documented by hand in the OpenAPI document)."""
+        """Server-sent events of one generation. Not in the OpenAPI document: the README's "Following a
+        generation" documents the stream and its events."""
         return await event_stream(request, user, job_id)
 
 
