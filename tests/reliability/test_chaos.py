@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.factories import PASSWORD, Account, generate_body, personal_info, responses
+from tests.factories import Account, account, generate_body, personal_info, responses
 from tests.fakes.openai_server import FakeOpenAI
 from tests.live import ROOT, free_port
 from tests.reliability.support import assert_invariants, follow, process_env
@@ -145,13 +145,7 @@ async def test_chaos_across_processes(database, server_process, redis_process, t
 
 
 async def _person(client: httpx.AsyncClient, n: int) -> Account:
-    email = f"chaos-{n}-{os.getpid()}@example.com"
-    r = await client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 201, r.text
-    r = await client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    return Account(email, body["access_token"], body["profile_id"], body["user_id"])
+    return await account(client, f"chaos-{n}-{os.getpid()}@example.com")
 
 
 async def _generate_twice(clients, acct: Account, n: int, second_wave: asyncio.Event) -> list:

@@ -55,14 +55,6 @@ async def _open_streams(server) -> int:
     return server.services.limits._streams
 
 
-async def _until(predicate, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if await predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
-
-
 async def _cancel(client, acct, events_url: str) -> None:
     await client.post(events_url.removesuffix("/events") + "/cancel", headers=acct.headers)
 
@@ -94,14 +86,14 @@ async def test_per_user_stream_cap(start_server, fake_openai):
             await _cancel(other_client, bob, bob_url)
             # Closing a stream gives its lease back.
             await streams.pop().close()
-            await _until(lambda: _open_streams_is(server, 1))
+            await until(lambda: _open_streams_is(server, 1), timeout=5, what="open streams back to 1")
             again = OpenStream(client, url, alice.headers)
             streams.append(again)
             assert await again.open() == 200
         finally:
             for s in streams:
                 await s.close()
-        await _until(lambda: _open_streams_is(server, 0))
+        await until(lambda: _open_streams_is(server, 0), timeout=5, what="open streams back to 0")
         await _cancel(client, alice, url)
 
 
@@ -128,7 +120,7 @@ async def test_concurrent_opens_cannot_overshoot_the_cap(start_server, fake_open
         finally:
             for s in streams:
                 await s.close()
-        await _until(lambda: _open_streams_is(server, 0))
+        await until(lambda: _open_streams_is(server, 0), timeout=5, what="open streams back to 0")
         await _cancel(client, alice, url)
 
 
@@ -154,7 +146,7 @@ async def test_global_stream_cap_is_503(start_server, fake_openai):
         finally:
             for s in streams:
                 await s.close()
-        await _until(lambda: _open_streams_is(server, 0))
+        await until(lambda: _open_streams_is(server, 0), timeout=5, what="open streams back to 0")
         bob_stream = OpenStream(client, bob_url, bob.headers)
         assert await bob_stream.open() == 200  # room again once Alice's streams closed
         await bob_stream.close()
@@ -194,7 +186,7 @@ async def test_an_idle_stream_ends_cleanly_and_resumes_with_last_event_id(start_
             seen += events
             ids = [e.id for e in events if e.id]
             last_id = ids[-1] if ids else last_id
-        await _until(lambda: _open_streams_is(server, 0))
+        await until(lambda: _open_streams_is(server, 0), timeout=5, what="open streams back to 0")
     assert timeouts >= 1 and connections >= 2
     ids = [int(e.id) for e in seen]
     assert ids == list(range(1, len(ids) + 1)), ids  # nothing lost, nothing twice, across reconnects

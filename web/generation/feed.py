@@ -117,9 +117,6 @@ class Feeds:
         self._feeds: dict[uuid.UUID, JobFeed] = {}
         self._poller: asyncio.Task | None = None
 
-    def __len__(self) -> int:
-        return len(self._feeds)
-
     @contextlib.asynccontextmanager
     async def subscribe(self, job_id: uuid.UUID) -> AsyncIterator[JobFeed]:
         feed = self._feeds.get(job_id)

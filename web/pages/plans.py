@@ -15,14 +15,13 @@ from web.errors import NotFound
 from web.generation.services import list_jobs
 from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
 from web.pages.generation import active_job
+from web.plans.api import calendar_response
 from web.plans.chart import load_svg
 from web.plans.services import (
     activate_plan,
-    calendar_headers,
     current_plan,
     list_plans,
     own_plan,
-    plan_calendar,
 )
 from web.tables import Plan, User
 
@@ -67,10 +66,7 @@ async def show_current_plan(request: Request, user: PageUser) -> Response:
 
 @get("/plans/{plan_id:uuid}/calendar.ics")
 async def plan_calendar_file(request: Request, user: PageUser, plan_id: FromPath[UUID]) -> Response:
-    plan = await own_plan(user, plan_id)
-    return Response(
-        await plan_calendar(plan), media_type="text/calendar; charset=utf-8", headers=calendar_headers(plan)
-    )
+    return await calendar_response(await own_plan(user, plan_id))
 
 
 @get("/plans/{plan_id:uuid}")

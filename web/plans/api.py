@@ -16,12 +16,21 @@ from web.plans.chart import load_svg
 from web.plans.schemas import PlanOut, PlanSummary, plan_out, plan_summary
 from web.plans.services import (
     activate_plan,
-    calendar_headers,
     current_plan,
     list_plans,
     own_plan,
     plan_calendar,
 )
+from web.tables import Plan
+
+
+async def calendar_response(plan: Plan) -> Response[str]:
+    """The plan's iCalendar file as a download, never cached (the API and the plan page serve it)."""
+    headers = {
+        "Content-Disposition": f'attachment; filename="trainplan-v{plan.version}.ics"',
+        "Cache-Control": "private, no-store",
+    }
+    return Response(await plan_calendar(plan), media_type="text/calendar; charset=utf-8", headers=headers)
 
 
 class PlanController(Controller):
@@ -71,12 +80,7 @@ class PlanController(Controller):
     async def get_calendar(self, user: CurrentUser, plan_id: FromPath[UUID]) -> Response[str]:
         """Every session as an all-day event on its date, from the plan's first day; stable UIDs, so
         importing a plan again updates its events."""
-        plan = await own_plan(user, plan_id)
-        return Response(
-            await plan_calendar(plan),
-            media_type="text/calendar; charset=utf-8",
-            headers=calendar_headers(plan),
-        )
+        return await calendar_response(await own_plan(user, plan_id))
 
     @post("/{plan_id:uuid}/activate", operation_id="ActivatePlan", status_code=HTTP_200_OK)
     async def activate(self, user: CurrentUser, plan_id: FromPath[UUID]) -> PlanOut:

@@ -73,10 +73,3 @@ async def plan_calendar(plan: Plan) -> str:
         start_date = dt.date.fromisoformat(raw) if isinstance(raw, str) else None
     content = PlanContent.model_validate(plan.content)
     return plan_ics(content, plan.id, plan_start(start_date, plan.created_at), plan.created_at)
-
-
-def calendar_headers(plan: Plan) -> dict[str, str]:
-    return {
-        "Content-Disposition": f'attachment; filename="trainplan-v{plan.version}.ics"',
-        "Cache-Control": "private, no-store",
-    }
