@@ -62,7 +62,26 @@ def check_plan_quality(brief: TrainingBrief, plan: PlanContent) -> list[Finding]
     out = [Finding("rules", v.week, v.message) for v in check_plan(brief, plan)]
     weeks = plan.weeks
     out += _progression(weeks) + _running(brief, weeks) + _kit(brief, weeks) + _time(brief, weeks)
-    out += _reps(brief, weeks) + _words(brief, plan)
+    out += _reps(brief, weeks) + _words(brief, plan) + _repeats(weeks)
+    return out
+
+
+def _repeats(weeks: list[PlannedWeek]) -> list[Finding]:
+    """A strength exercise written twice into one session: a coach would merge the sets. (A run may come
+    twice: the easy warm-up and cool-down around intervals.)"""
+    out = []
+    for week in weeks:
+        for session in week.sessions:
+            ids = [
+                e.exercise_id
+                for e in session.exercises
+                if (x := get_exercise(e.exercise_id)) and x.is_strength
+            ]
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            if twice:
+                out.append(
+                    Finding("repeated_exercise", week.number, f"{session.title}: {', '.join(twice)} twice")
+                )
     return out
 
 

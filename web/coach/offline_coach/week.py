@@ -122,8 +122,11 @@ def _balance_groups(sessions: list[list[Item]], picker: selection.Picker, rest: 
             continue
         for pattern in extra:
             exercise = picker.pick(pattern)
-            if exercise is not None and all(groups[g] + 2 <= GROUP_CAP for g in exercise.muscle_groups):
-                min(sessions, key=len).append(Item(exercise, ACCESSORY, 1, rest))
+            if exercise is None or any(groups[g] + 2 > GROUP_CAP for g in exercise.muscle_groups):
+                continue
+            without = [items for items in sessions if exercise.id not in {i.exercise.id for i in items}]
+            if without:  # never the same exercise twice in one session
+                min(without, key=len).append(Item(exercise, ACCESSORY, 1, rest))
                 break
 
 
