@@ -169,10 +169,12 @@ async def test_database_failure_during_save_leaves_nothing_and_is_retryable(serv
         assert again.status_code == 200 and again.json()["plan"]["version"] == 1
 
 
-async def _playbook_when(client, acct, done):
+async def _playbook_ended(client, acct):
+    """The playbook once its run has ended ("none": its run has not started yet)."""
+
     async def check():
         playbook = (await client.get("/api/v1/playbook", headers=acct.headers)).json()
-        return playbook if done(playbook["status"]) else None
+        return playbook if playbook["status"] not in ("none", "running") else None
 
     return await until(check, what="the playbook's end")
 
@@ -183,7 +185,7 @@ async def test_playbook_failure_never_touches_the_plan(start_server, fake_openai
     job, acct = await _generate(server)
     assert job["status"] == "succeeded" and job["coach"] == "openai"
     async with server.client() as client:
-        playbook = await _playbook_when(client, acct, lambda status: status != "running")
+        playbook = await _playbook_ended(client, acct)
     assert playbook["status"] == "failed" and playbook["entries"] == []
     assert (await PlaybookRun.objects().first()).error_code == "llm_unavailable"
 
@@ -194,7 +196,7 @@ async def test_playbook_hang_is_cut_by_its_timeout(start_server, fake_openai):
     job, acct = await _generate(server)
     assert job["status"] == "succeeded"
     async with server.client() as client:
-        playbook = await _playbook_when(client, acct, lambda status: status != "running")
+        playbook = await _playbook_ended(client, acct)
     assert playbook["status"] == "timed_out"
 
 
@@ -205,7 +207,7 @@ async def test_playbook_entries_from_the_offline_coach(client):
         json=generate_body(acct.profile_id),
         headers={**acct.headers, "Prefer": "wait=20"},
     )
-    playbook = await _playbook_when(client, acct, lambda status: status != "running")
+    playbook = await _playbook_ended(client, acct)
     assert playbook["status"] == "succeeded" and playbook["entries"]
     assert {e["category"] for e in playbook["entries"]} <= {"limits", "preferences", "schedule", "motivation"}
 
@@ -339,7 +341,7 @@ async def test_cancelling_a_generation_stops_its_playbook(start_server, fake_ope
         assert r.status_code == 200
         job = await wait_for_job(client, acct, job_id, timeout=10)
 
-        playbook = await _playbook_when(client, acct, lambda status: status != "running")
+        playbook = await _playbook_ended(client, acct)
 
     async def fake_saw_it_dropped():
         return fake_openai.calls_for("playbook")[0]["client_disconnected"]
