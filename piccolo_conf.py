@@ -8,8 +8,9 @@ from urllib.parse import urlparse
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from web.sqlite_engine import PooledSQLiteEngine
 
 
 class _DatabaseSettings(BaseSettings):
@@ -34,8 +35,9 @@ def engine_from_url(url: str, busy_timeout: float = 30.0):
     if url.startswith("sqlite"):
         path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else "var/trainplan.sqlite3"
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # timeout: how long a writer waits for SQLite's lock before "database is locked".
-        return SQLiteEngine(path=path, timeout=busy_timeout, factory=_WalConnection)
+        # timeout: how long a writer waits for SQLite's lock (held by another process) before "database is
+        # locked". Within a process writers queue on a lock of their own (web/sqlite_engine.py).
+        return PooledSQLiteEngine(path=path, timeout=busy_timeout, factory=_WalConnection)
     parsed = urlparse(url)
     return PostgresEngine(
         config={

@@ -368,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--stream-jobs", type=int, default=200, help="jobs those streams follow (default 200)"
     )
-    parser.add_argument("--only", choices=("llm", "streams"), help="run only this benchmark")
+    parser.add_argument("--only", choices=("server", "llm", "streams"), help="run only this benchmark")
     args = parser.parse_args(argv)
     started = time.monotonic()
     print(f"trainplan bench: database {DATABASE_URL.split('://')[0]}, {os.cpu_count()} CPUs", flush=True)
@@ -379,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.only is None:
             asyncio.run(bench_save(args.samples))
+        if args.only in (None, "server"):
             asyncio.run(bench_server(args.users, args.listeners))
         if args.only in (None, "llm"):
             asyncio.run(bench_llm(row, str(_TMP)))

@@ -50,13 +50,13 @@ def write_transaction() -> AbstractAsyncContextManager:
     """A transaction for writes. SQLite's must take the write lock up front (IMMEDIATE): a deferred one
     that reads and then writes fails at once with "database is locked" under concurrency."""
     db = engine()
-    if isinstance(db, SQLiteEngine):
-        return _Transaction(db.transaction(transaction_type=TransactionType.immediate))
+    if isinstance(db, SQLiteEngine):  # web/sqlite_engine.py: its transactions always let go on the way out
+        return db.transaction(transaction_type=TransactionType.immediate)
     return _Transaction(db.transaction())
 
 
 class _Transaction:
-    """Piccolo's transaction, forgotten by the task even when ending it fails. Piccolo's __aexit__ raises from
+    """Piccolo's PostgreSQL transaction, forgotten by the task even when ending it fails. Piccolo's __aexit__ raises from
     a rollback on a dead connection (killed, server restarted) before it resets `current_transaction`: every
     later query of the task, and of the tasks it starts, would then run on that dead connection."""
 
@@ -133,6 +133,8 @@ async def disconnect() -> None:
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
+    elif hasattr(db, "close_connections"):
+        await db.close_connections()
 
 
 async def ping() -> None:
