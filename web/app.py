@@ -15,16 +15,18 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from web import db
 from web.auth.api import AuthController
+from web.auth.guards import api_router
 from web.errors import AppError, app_error_handler, http_exception_handler_with, internal_error_handler
 from web.generation.api import GenerationController
 from web.health import live, metrics, ready
 from web.middleware import RequestContextMiddleware
-from web.observability import configure_logging
+from web.observability import configure_logging, process_exited
 from web.onboarding.api import list_questions
 from web.openapi_page import LocalSwaggerPlugin
 from web.plans.api import PlanController
@@ -60,17 +62,14 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
         finally:
             await stop(services)
             await db.disconnect()
+            process_exited()
 
     from web.pages import page_routes  # the HTML face
     from web.pages.common import configure_templates, http_error_handler
 
     app = Litestar(
         route_handlers=[
-            AuthController,
-            GenerationController,
-            PlanController,
-            list_questions,
-            get_playbook,
+            api_router(AuthController, GenerationController, PlanController, list_questions, get_playbook),
             live,
             ready,
             metrics,
@@ -80,6 +79,7 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
             ),
         ],
         lifespan=[lifespan],
+        middleware=[_HTTP_METRICS.middleware],
         exception_handlers={
             AppError: app_error_handler,
             HTTPException: http_exception_handler_with(page_not_found=http_error_handler),
@@ -123,8 +123,20 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
     app.state.services = services
     # Around the whole app, not per route: 404s and 405s from the router get the request id and the
     # security headers too.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics=services.metrics)
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
     return app
+
+
+# Requests counted and timed per route template (trainplan_requests_total, trainplan_request_duration_seconds,
+# labels method/path/status_code). Event streams stay open for minutes, so they are left out of the timings
+# (trainplan_open_event_streams counts them); so are the scrapes and the static files.
+_HTTP_METRICS = PrometheusConfig(
+    app_name="trainplan",
+    prefix="trainplan",
+    group_path=True,
+    exclude=[r"/events$", "^/metrics", "^/static/"],
+    buckets=[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+)
 
 
 def _db_kind(settings: Settings) -> str:

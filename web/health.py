@@ -6,10 +6,11 @@ import hmac
 import logging
 
 from litestar import Request, Response, get
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from web.db import ping
 from web.errors import problem
+from web.observability import render_metrics
 from web.tables import GenerationJob
 
 log = logging.getLogger("web.health")
@@ -67,4 +68,4 @@ async def metrics(request: Request) -> Response:
         metrics.queued_jobs.set(queued)
     except Exception:
         log.warning("queued jobs could not be counted for /metrics")
-    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(render_metrics(metrics), media_type=CONTENT_TYPE_LATEST)

@@ -32,9 +32,8 @@ PUBLIC_API = frozenset({"/api/v1/onboarding/questions"})
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, metrics=None) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,6 +74,4 @@ class RequestContextMiddleware:
                 "request",
                 extra={"method": scope["method"], "path": scope["path"], "status": status, "ms": ms},
             )
-            if self.metrics is not None:
-                self.metrics.http_requests.labels(scope["method"], str(status)).inc()
             request_id_var.reset(token)

@@ -5,17 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sys
 import time
 import uuid
-from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import CounterMetricFamily, Metric
-from prometheus_client.registry import Collector
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 job_id_var: ContextVar[str | None] = ContextVar("job_id", default=None)
@@ -102,26 +108,41 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-_event_reads = 0
+# Counted wherever the events table is read (web/generation/progress.py makes every read), whatever app
+# instance asked: one per process, on the default registry.
+EVENT_READS = Counter("trainplan_event_reads_total", "Reads of the events table by this process")
 
 
 def event_read() -> None:
-    """Count one read of the events table (web/generation/progress.py makes them all)."""
-    global _event_reads
-    _event_reads += 1
+    EVENT_READS.inc()
 
 
-class _ReadsOfEvents(Collector):
-    """trainplan_event_reads_total: the reads of the events table by this process, whatever made them."""
+def multiprocess_dir() -> str | None:
+    """PROMETHEUS_MULTIPROC_DIR: set (before start) when several processes serve one address
+    (`uvicorn --workers N`): each writes its metrics there, and a scrape of any of them adds them up."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
-    def collect(self) -> Iterable[Metric]:
-        family = CounterMetricFamily("trainplan_event_reads", "Reads of the events table by this process")
-        family.add_metric([], _event_reads)
-        yield family
+
+def render_metrics(metrics: Metrics) -> bytes:
+    """The text a scrape gets: this process's metrics, or with PROMETHEUS_MULTIPROC_DIR those of every
+    process sharing the directory (counters and histograms summed, gauges as their mode says)."""
+    if multiprocess_dir():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(metrics.registry) + generate_latest(REGISTRY)
+
+
+def process_exited() -> None:
+    """Drop this process's live gauges from the shared directory (a stopped worker's open streams are 0)."""
+    if multiprocess_dir():
+        multiprocess.mark_process_dead(os.getpid())
 
 
 class Metrics:
-    """The app's Prometheus metrics, on a registry of its own (one per app instance)."""
+    """The app's Prometheus metrics, on a registry of its own (one per app instance). HTTP requests are
+    counted and timed per route by Litestar's Prometheus middleware (web/app.py), on the default registry.
+    A gauge's `multiprocess_mode` says how processes add up under PROMETHEUS_MULTIPROC_DIR."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -159,8 +180,9 @@ class Metrics:
         )
         self.llm_concurrency_limit = Gauge(
             "trainplan_llm_concurrency_limit",
-            "LLM calls this process lets run at once (LLM_MAX_CONCURRENCY, halved on 429s)",
+            "LLM calls let run at once (LLM_MAX_CONCURRENCY per process, halved on 429s)",
             registry=r,
+            multiprocess_mode="livesum",
         )
         self.save_seconds = Histogram(
             "trainplan_plan_save_duration_seconds",
@@ -172,20 +194,25 @@ class Metrics:
             "trainplan_playbook_duration_seconds", "Playbook task time", ["outcome"], registry=r
         )
         self.queue_depth = Gauge(
-            "trainplan_generation_queue_depth", "Jobs queued or running here", registry=r
+            "trainplan_generation_queue_depth",
+            "Jobs queued or running in the runners",
+            registry=r,
+            multiprocess_mode="livesum",
         )
         self.queued_jobs = Gauge(
             "trainplan_generation_queued_jobs",
             "Jobs waiting in the jobs table (all processes; read at each scrape)",
             registry=r,
+            multiprocess_mode="livemax",
         )
-        self.open_streams = Gauge("trainplan_open_event_streams", "Open SSE streams", registry=r)
+        self.open_streams = Gauge(
+            "trainplan_open_event_streams", "Open SSE streams", registry=r, multiprocess_mode="livesum"
+        )
         self.event_feeds = Gauge(
-            "trainplan_event_feeds", "Jobs this process is reading events for (one reader each)", registry=r
-        )
-        r.register(_ReadsOfEvents())
-        self.http_requests = Counter(
-            "trainplan_http_requests_total", "HTTP requests", ["method", "status"], registry=r
+            "trainplan_event_feeds",
+            "Jobs whose events are being read (one reader per job and process)",
+            registry=r,
+            multiprocess_mode="livesum",
         )
 
     def llm_call(self, kind: str, seconds: float, usage: Any, outcome: str) -> None:

@@ -8,12 +8,11 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post, put
 from litestar.datastructures import ResponseHeader
-from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from web.auth.guards import BEARER, CurrentUser, provide_user
+from web.auth.guards import BEARER, CurrentUser
 from web.auth.services import Credentials, authenticate, profile_of, register, sign_out_everywhere
 from web.clock import now
 from web.db import write_transaction
@@ -90,6 +89,7 @@ class AuthController(Controller):
         operation_id="Register",
         status_code=HTTP_201_CREATED,
         dependencies=documented_body(Credentials),
+        exclude_from_auth=True,
     )
     async def create_user(self, request: Request) -> UserOut:
         """Create an account with email and password (at least 10 characters)."""
@@ -104,6 +104,7 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         response_headers=[ResponseHeader(name="Cache-Control", value="no-store", description="RFC 6749 5.1")],
         dependencies=documented_body(Credentials),
+        exclude_from_auth=True,
     )
     async def create_token(self, request: Request) -> TokenOut:
         """Exchange email and password for an access token (JWT, HS256)."""
@@ -129,14 +130,13 @@ class AuthController(Controller):
         "/auth/logout",
         operation_id="Logout",
         status_code=HTTP_204_NO_CONTENT,
-        dependencies={"user": Provide(provide_user)},
         security=BEARER,
     )
     async def logout(self, user: CurrentUser) -> None:
         """Sign out everywhere: every access token issued to you so far stops working at once."""
         await sign_out_everywhere(user)
 
-    @get("/profile", operation_id="GetProfile", dependencies={"user": Provide(provide_user)}, security=BEARER)
+    @get("/profile", operation_id="GetProfile", security=BEARER)
     async def get_profile(self, user: CurrentUser) -> ProfileOut:
         """Your profile: its id (the `user_profile_id` of a generate request) and personal info."""
         return profile_out(await profile_of(user))
@@ -144,7 +144,7 @@ class AuthController(Controller):
     @put(
         "/profile",
         operation_id="UpdateProfile",
-        dependencies={"user": Provide(provide_user), **documented_body(ProfileIn)},
+        dependencies=documented_body(ProfileIn),
         security=BEARER,
     )
     async def update_profile(self, request: Request, user: CurrentUser) -> ProfileOut:

@@ -1,11 +1,21 @@
-"""Who is calling: the bearer token (API), the legacy `jwt_token` body field, or the session cookie (pages)."""
+"""Who is calling: the bearer token (API), the legacy `jwt_token` body field, or the session cookie (pages).
+
+The JSON API's authentication is declared once (`api_router`): `BearerAuthMiddleware` (Litestar's
+authentication middleware) verifies the bearer token on every API route except those marked
+`exclude_from_auth` (sign-up, sign-in, the questions, and the generate request, which may carry the mobile
+app's legacy `jwt_token` in its body and so authenticates once the body is read). `request.user` is the
+caller; handlers ask for it as `user: CurrentUser`. The pages read the session cookie instead
+(web/pages/common.py), because they answer a missing session with a redirect to sign in, not a 401."""
 
 from __future__ import annotations
 
 import asyncio
 
-from litestar import Request
-from litestar.di import NamedDependency
+from litestar import Request, Router
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency, Provide
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.middleware.base import DefineMiddleware
 
 from web.auth.services import user_for_claims
 from web.errors import Unauthorized
@@ -13,7 +23,7 @@ from web.tables import User
 
 SESSION_COOKIE = "trainplan_session"
 
-CurrentUser = NamedDependency[User]  # a handler parameter `user: CurrentUser` is filled by provide_user
+CurrentUser = NamedDependency[User]  # a handler parameter `user: CurrentUser` is `request.user`
 
 
 def bearer_token(request: Request) -> str | None:
@@ -26,7 +36,7 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def user_from_token(request: Request, token: str | None) -> User:
+async def user_from_token(request: ASGIConnection, token: str | None) -> User:
     services = request.app.state.services
     if services.settings.jwt_jwks_url:  # verifying may fetch the JWKS: keep that I/O off the event loop
         claims = await asyncio.to_thread(services.tokens.verify, token)
@@ -35,9 +45,26 @@ async def user_from_token(request: Request, token: str | None) -> User:
     return await user_for_claims(claims)
 
 
-async def provide_user(request: Request) -> User:
-    """The API's caller, from the Authorization header."""
-    return await user_from_token(request, bearer_token(request))
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        user = await user_from_token(connection, bearer_token(connection))  # 401 problem otherwise
+        return AuthenticationResult(user=user, auth=None)
+
+
+def api_router(*route_handlers) -> Router:
+    """The JSON API's handlers behind one declaration of who may call them (pages, health and the API
+    docs stay outside)."""
+    return Router(
+        path="/",
+        route_handlers=list(route_handlers),
+        middleware=[DefineMiddleware(BearerAuthMiddleware)],
+        dependencies={"user": Provide(request_user, sync_to_thread=False)},
+    )
+
+
+def request_user(request: Request) -> User:
+    """The `user` dependency of the API's handlers: who BearerAuthMiddleware found."""
+    return request.user
 
 
 # The OpenAPI security requirement of the operations that need the access token (the scheme is declared

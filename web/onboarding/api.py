@@ -18,6 +18,7 @@ class QuestionSet(BaseModel):
     operation_id="ListOnboardingQuestions",
     tags=["onboarding"],
     cache=300,
+    exclude_from_auth=True,  # public: the app shows the questions before sign-up
 )
 async def list_questions() -> QuestionSet:
     """The versioned onboarding questions: id, text, type, options, range, required."""

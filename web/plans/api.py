@@ -5,11 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
-from litestar.di import Provide
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
-from web.auth.guards import BEARER, CurrentUser, provide_user
+from web.auth.guards import BEARER, CurrentUser
 from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
 from web.plans.chart import load_svg
@@ -36,7 +35,6 @@ async def calendar_response(plan: Plan) -> Response[str]:
 class PlanController(Controller):
     path = "/api/v1/plans"
     tags = ["plans"]
-    dependencies = {"user": Provide(provide_user)}
     security = BEARER
 
     @get("/current", operation_id="GetCurrentPlan")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from litestar import get
-from litestar.di import Provide
 from pydantic import BaseModel
 
-from web.auth.guards import BEARER, CurrentUser, provide_user
+from web.auth.guards import BEARER, CurrentUser
 from web.playbook.services import playbook_of
 
 
@@ -29,7 +28,6 @@ class PlaybookOut(BaseModel):
     "/api/v1/playbook",
     operation_id="GetPlaybook",
     tags=["playbook"],
-    dependencies={"user": Provide(provide_user)},
     security=BEARER,
 )
 async def get_playbook(user: CurrentUser) -> PlaybookOut:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.factories import PASSWORD, generate_body, personal_info, responses
+from tests.factories import PASSWORD, generate_body, personal_info, responses, until
 from tests.reliability.support import accounts, follow, job_of, llm, process_env, submit
 from tests.sse import read_events
 
@@ -135,16 +135,34 @@ async def test_metrics_move_after_a_success_and_a_failure(start_server, fake_ope
         # While a job runs and someone watches it: the gauges show it.
         job = (await submit(client, ok)).json()["job"]
         stream = asyncio.create_task(read_events(client, job["events_url"], ok.headers))
-        await asyncio.sleep(0.5)
-        during = _samples((await client.get("/metrics")).text)
+
+        async def scrape() -> dict:
+            return _samples((await client.get("/metrics")).text)
+
+        async def watched() -> (
+            dict | None
+        ):  # the job runs for 1.5 s (the hanging outline) while the stream opens
+            samples = await scrape()
+            return samples if _value(samples, "trainplan_open_event_streams") == 1 else None
+
+        during = await until(watched, what="the stream counted in /metrics")
         assert _value(during, "trainplan_generation_queue_depth") == 1
-        assert _value(during, "trainplan_open_event_streams") == 1
         await stream
         assert (await job_of(client, ok, job["id"]))["status"] == "succeeded"
         fake_openai.script({"name": "server_error", "match": "outline", "times": 10})
         failed = (await submit(client, bad)).json()["job"]
         await follow(client, bad, failed)
-        await asyncio.sleep(0.3)  # the playbook beside each job finishes on its own
+
+        async def settled() -> (
+            bool
+        ):  # the playbook beside each job, and the runner's bookkeeping, end on their own
+            samples = await scrape()
+            return (
+                _total(samples, "trainplan_playbook_duration_seconds_count") == 2
+                and _value(samples, "trainplan_generation_queue_depth") == 0
+            )
+
+        await until(settled, what="both playbook runs measured and the runner idle")
         response = await client.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain")
     after = _samples(response.text)
@@ -164,7 +182,22 @@ async def test_metrics_move_after_a_success_and_a_failure(start_server, fake_ope
     assert _total(after, "trainplan_playbook_duration_seconds_count") == 2
     assert _value(after, "trainplan_generation_queue_depth") == 0
     assert _value(after, "trainplan_open_event_streams") == 0
-    assert _total(after, "trainplan_http_requests_total") > _total(before, "trainplan_http_requests_total")
+    # Requests per route template, with their latency (Litestar's Prometheus middleware).
+    submits = {
+        "method": "POST",
+        "path": "/api/v1/plans/generate",
+        "status_code": "202",
+        "app_name": "trainplan",
+    }
+    assert (
+        _value(after, "trainplan_requests_total", **submits)
+        - _value(before, "trainplan_requests_total", **submits)
+        == 2
+    )
+    assert _value(after, "trainplan_request_duration_seconds_count", **submits) >= 2
+    generation = {**submits, "method": "GET", "path": "/api/v1/generations/{job_id}", "status_code": "200"}
+    assert _value(after, "trainplan_requests_total", **generation) >= 1
+    assert not any(dict(labels).get("path", "").endswith("/events") for _, labels in after)
 
 
 # ------------------------------------------------------------------------------------------------ health
