@@ -28,6 +28,7 @@ from web.health import live, metrics, ready
 from web.middleware import RequestContextMiddleware
 from web.observability import configure_logging, process_exited
 from web.onboarding.api import list_questions
+from web.openapi_contract import ContractJsonPlugin
 from web.openapi_page import LocalSwaggerPlugin
 from web.plans.api import PlanController
 from web.playbook.api import get_playbook
@@ -102,7 +103,7 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
             title="trainplan API",
             version="1.0.0",
             path="/api/schema",
-            render_plugins=[LocalSwaggerPlugin()],
+            render_plugins=[LocalSwaggerPlugin(), ContractJsonPlugin()],  # the docs page, the document
             # The operations that need the access token say so (web/auth/guards.py BEARER); the rest are open.
             components=Components(
                 security_schemes={

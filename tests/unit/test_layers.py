@@ -18,6 +18,7 @@ LAYERS: list[set[str]] = [
     {
         "web.tables",
         "web.db",
+        "web.sqlite_engine",
         "web.errors",
         "web.middleware",
         "web.openapi_docs",
@@ -30,7 +31,15 @@ LAYERS: list[set[str]] = [
     {"web.plans", "web.playbook"},
     {"web.generation"},
     {"web.pages"},
-    {"web.services", "web.app", "web.worker", "web.__main__", "web.piccolo_app", "web.report"},
+    {
+        "web.services",
+        "web.app",
+        "web.worker",
+        "web.__main__",
+        "web.piccolo_app",
+        "web.report",
+        "web.openapi_contract",
+    },
 ]
 LAYER_OF = {package: index for index, layer in enumerate(LAYERS) for package in layer}
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath
+from litestar.params import FromPath, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from litestar.types import ASGIApp
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -167,11 +167,31 @@ class GenerationController(Controller):
     @get(
         "/generations/{job_id:uuid}/events",
         operation_id="StreamGenerationEvents",
-        include_in_schema=False,
+        response_description="A stream of server-sent events (text/event-stream)",
+        responses={
+            204: ResponseSpec(None, description="The job has ended and Last-Event-ID is its last event"),
+        },
+        media_type="text/event-stream",
     )
-    async def stream_events(self, request: Request, user: CurrentUser, job_id: FromPath[UUID]) -> ASGIApp:
-        """Server-sent events of one generation. Not in the OpenAPI document: the README's "Following a
-        generation" documents the stream and its events."""
+    async def stream_events(
+        self,
+        request: Request,
+        user: CurrentUser,
+        job_id: FromPath[UUID],
+        # Read by event_stream (shared with the pages); declared here so the document lists them. Strings:
+        # a value that is not a plain event number replays from the start instead of failing.
+        last_event_id_header: Annotated[
+            str | None, Parameter(header="Last-Event-ID", description="The last event id you received")
+        ] = None,
+        last_event_id: Annotated[
+            str | None,
+            Parameter(query="last_event_id", description="Last-Event-ID, for clients that cannot set it"),
+        ] = None,
+    ) -> ASGIApp:
+        """Server-sent events of one generation: `stage`, `week`, `fallback`, then one of `done`, `failed`
+        or `cancelled`, each with an increasing `id`. Reconnect with `Last-Event-ID` (or
+        `?last_event_id=`) to get only what was missed. The README's "Following a generation" shows each
+        event's data."""
         return await event_stream(request, user, job_id)
 
 

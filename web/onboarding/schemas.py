@@ -28,17 +28,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+HEIGHT_CM = (100, 250)  # what a height may be, in cm whatever unit it came in
+WEIGHT_KG = (30, 300)
+CM_PER_IN = 2.54
+KG_PER_LB = 0.45359237
+
+
 class Height(_Strict):
     value: float = Field(gt=0)
     unit: Literal["cm", "in"] = "cm"
 
     @property
     def cm(self) -> float:
-        return self.value * 2.54 if self.unit == "in" else self.value
+        return self.value * CM_PER_IN if self.unit == "in" else self.value
 
     @model_validator(mode="after")
     def _plausible(self) -> Height:
-        if not 100 <= self.cm <= 250:
+        if not HEIGHT_CM[0] <= self.cm <= HEIGHT_CM[1]:
             raise ValueError("Height must be between 100 and 250 cm (39 and 98 in).")
         return self
 
@@ -49,11 +55,11 @@ class Weight(_Strict):
 
     @property
     def kg(self) -> float:
-        return self.value * 0.45359237 if self.unit == "lb" else self.value
+        return self.value * KG_PER_LB if self.unit == "lb" else self.value
 
     @model_validator(mode="after")
     def _plausible(self) -> Weight:
-        if not 30 <= self.kg <= 300:
+        if not WEIGHT_KG[0] <= self.kg <= WEIGHT_KG[1]:
             raise ValueError("Weight must be between 30 and 300 kg (66 and 661 lb).")
         return self
 

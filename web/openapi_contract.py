@@ -1,0 +1,187 @@
+"""The published API contract: the OpenAPI document says what the server really accepts, and how the
+operations lead into each other.
+
+Litestar draws the request schemas from the pydantic models' fields; what their validators check on top
+(a real email address, a height whose range depends on its unit, as many available days as sessions, the
+question set's ids and each answer's type and range, unknown fields refused) is added here from the same
+sources (`web/onboarding`, `web/auth`), so a client generated from the document validates as the server
+does. A schema may be stricter than the server, never looser; the fuzz test (tests/security) holds the
+server to it. Links (generate -> generation -> events and cancel, current plan -> activate) let a client,
+or a stateful fuzzer, follow the flow.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+from litestar import Request
+from litestar.openapi.plugins import JsonRenderPlugin
+
+from web.auth.services import MIN_PASSWORD
+from web.onboarding.questions import QUESTIONS, Question, QuestionType
+from web.onboarding.schemas import CM_PER_IN, HEIGHT_CM, KG_PER_LB, WEIGHT_KG
+
+# Text fields refuse control characters other than tab and line breaks (web/domain/text.py).
+CLEAN_TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+# An address on a special-use domain (`.test`, `.local`...) is refused, as email-validator does.
+EMAIL = "^(?!.*\\.(" + "|".join(SPECIAL_USE_DOMAIN_NAMES) + ")$).*$"
+# A password: no NUL, and not only spaces.
+PASSWORD = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+# Request bodies whose models refuse unknown fields (extra="forbid").
+CLOSED = ("Credentials", "ProfileIn", "PersonalInfo", "Height", "Weight", "GenerateRequest", "QuestionRef")
+
+
+class ContractJsonPlugin(JsonRenderPlugin):
+    """Serves /api/schema/openapi.json with the contract added (once: the document is cached)."""
+
+    def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
+        if not openapi_schema.get("x-contract"):
+            publish(openapi_schema, max_free_text=request.app.state.services.settings.max_free_text_chars)
+        return super().render(request, openapi_schema)
+
+
+def publish(doc: dict[str, Any], *, max_free_text: int) -> dict[str, Any]:
+    schemas = doc["components"]["schemas"]
+    for name in CLOSED:
+        schemas[name]["additionalProperties"] = False
+    credentials = schemas["Credentials"]["properties"]
+    credentials["email"].update(format="email", pattern=EMAIL)
+    credentials["password"].update(minLength=MIN_PASSWORD, pattern=PASSWORD)
+    schemas["Height"].update(_measure("cm", "in", HEIGHT_CM, CM_PER_IN))
+    schemas["Weight"].update(_measure("kg", "lb", WEIGHT_KG, KG_PER_LB))
+    _personal_info(schemas["PersonalInfo"], max_free_text)
+    _generate_request(schemas, max_free_text)
+    _links(doc["paths"])
+    doc["x-contract"] = True
+    return doc
+
+
+def _measure(base: str, other: str, bounds: tuple[float, float], per_other: float) -> dict[str, Any]:
+    """A value whose range depends on its unit (the base unit when none is given)."""
+    low, high = bounds
+    return {
+        "anyOf": [
+            {"properties": {"unit": {"const": base}, "value": {"minimum": low, "maximum": high}}},
+            {
+                "required": ["unit"],
+                "properties": {
+                    "unit": {"const": other},
+                    # rounded inwards, so that every value allowed here converts into the base range
+                    "value": {
+                        "minimum": math.ceil(low / per_other * 100) / 100,
+                        "maximum": math.floor(high / per_other * 100) / 100,
+                    },
+                },
+            },
+        ]
+    }
+
+
+def _personal_info(schema: dict[str, Any], max_free_text: int) -> None:
+    props = schema["properties"]
+    for name in ("available_days", "equipment", "injuries"):
+        props[name]["uniqueItems"] = True
+    props["notes"].update(maxLength=min(props["notes"].get("maxLength", max_free_text), max_free_text))
+    props["notes"]["pattern"] = CLEAN_TEXT
+    most = props["days_per_week"]["maximum"]
+    schema["description"] = "At least as many available days as sessions a week."
+    schema["anyOf"] = [
+        {"properties": {"days_per_week": {"const": n}, "available_days": {"minItems": n}}}
+        for n in range(1, int(most) + 1)
+    ]
+
+
+def _generate_request(schemas: dict[str, Any], max_free_text: int) -> None:
+    ids = [q.id for q in QUESTIONS]
+    ref = schemas["QuestionRef"]["properties"]
+    ref["id"] = {"type": "string", "enum": ids}
+    ref["text"] = {"oneOf": [{"type": "string", "maxLength": 500, "pattern": CLEAN_TEXT}, {"type": "null"}]}
+    schema = schemas["GenerateRequest"]
+    props = schema["properties"]
+    listed = props["initial_questions"]
+    listed.update(
+        uniqueItems=True,
+        items={"anyOf": [{"type": "string", "enum": ids}, {"$ref": "#/components/schemas/QuestionRef"}]},
+        description="The ids of the questions asked (GET /api/v1/onboarding/questions), each once; the "
+        "required ones always.",
+        allOf=[{"contains": _names(q.id)} for q in QUESTIONS if q.required],
+    )
+    props["initial_responses"] = {
+        "type": "object",
+        "description": "Answers by question id; every answered question is listed in initial_questions.",
+        "properties": {q.id: _answer(q, max_free_text) for q in QUESTIONS},
+        "required": [q.id for q in QUESTIONS if q.required],
+        "additionalProperties": False,
+        "minProperties": 1,
+    }
+    schema["allOf"] = [
+        {
+            "if": {
+                "properties": {"initial_responses": {"required": [q.id]}},
+                "required": ["initial_responses"],
+            },
+            "then": {"properties": {"initial_questions": {"contains": _names(q.id)}}},
+        }
+        for q in QUESTIONS
+        if not q.required
+    ]
+
+
+def _names(question_id: str) -> dict[str, Any]:
+    """An item of initial_questions that names this question (as an id, or a {id, text} object)."""
+    return {
+        "anyOf": [{"const": question_id}, {"type": "object", "properties": {"id": {"const": question_id}}}]
+    }
+
+
+def _answer(question: Question, max_free_text: int) -> dict[str, Any]:
+    """What an answer to this question may be (web/onboarding/validation.py answer_error)."""
+    match question.type:
+        case QuestionType.number | QuestionType.scale:
+            answer: dict[str, Any] = {"type": "number" if question.type == QuestionType.number else "integer"}
+            if question.min is not None and question.max is not None:
+                answer.update(minimum=question.min, maximum=question.max)
+        case QuestionType.single_choice:
+            answer = {"type": "string", "enum": [o.value for o in question.options]}
+        case QuestionType.multi_choice:
+            answer = {
+                "type": "array",
+                "items": {"type": "string", "enum": [o.value for o in question.options]},
+                "uniqueItems": True,
+                "minItems": 1 if question.required else 0,
+            }
+        case _:
+            limit = min(question.max_length or max_free_text, max_free_text)
+            answer = {"type": "string", "maxLength": limit, "pattern": CLEAN_TEXT}
+    if question.required:
+        if answer["type"] == "string":
+            answer["pattern"] = "\\S"  # a blank answer is no answer
+        return answer
+    return {"anyOf": [answer, {"type": "null"}]}
+
+
+def _links(paths: dict[str, Any]) -> None:
+    job = "$response.body#/job/id"
+    generation = {
+        "GetGeneration": {"operationId": "GetGeneration", "parameters": {"job_id": job}},
+        "StreamGenerationEvents": {"operationId": "StreamGenerationEvents", "parameters": {"job_id": job}},
+        "CancelGeneration": {"operationId": "CancelGeneration", "parameters": {"job_id": job}},
+    }
+    generate = paths["/api/v1/plans/generate"]["post"]["responses"]
+    generate["202"]["links"] = generation
+    generate["200"]["links"] = {
+        "GetPlan": {"operationId": "GetPlan", "parameters": {"plan_id": "$response.body#/plan/id"}}
+    }
+    own = {"job_id": "$response.body#/id"}
+    paths["/api/v1/generations/{job_id}"]["get"]["responses"]["200"]["links"] = {
+        "StreamGenerationEvents": {"operationId": "StreamGenerationEvents", "parameters": own},
+        "CancelGeneration": {"operationId": "CancelGeneration", "parameters": own},
+    }
+    plan = {"plan_id": "$response.body#/id"}
+    for path in ("/api/v1/plans/current", "/api/v1/plans/{plan_id}"):
+        paths[path]["get"]["responses"]["200"]["links"] = {
+            "ActivatePlan": {"operationId": "ActivatePlan", "parameters": plan},
+            "GetPlanCalendar": {"operationId": "GetPlanCalendar", "parameters": plan},
+        }
