@@ -6,7 +6,7 @@ Litestar draws the request schemas from the pydantic models' fields; what their 
 question set's ids and each answer's type and range, unknown fields refused) is added here from the same
 sources (`web/onboarding`, `web/auth`), so a client generated from the document validates as the server
 does. A schema may be stricter than the server, never looser; the fuzz test (tests/security) holds the
-server to it. Links (generate -> generation -> events and cancel, current plan -> activate) let a client,
+server to it. Links (profile -> generate -> generation -> events and cancel, plan -> activate) let a client,
 or a stateful fuzzer, follow the flow.
 """
 
@@ -100,13 +100,14 @@ def _generate_request(schemas: dict[str, Any], max_free_text: int) -> None:
     ref["text"] = {"oneOf": [{"type": "string", "maxLength": 500, "pattern": CLEAN_TEXT}, {"type": "null"}]}
     schema = schemas["GenerateRequest"]
     props = schema["properties"]
-    listed = props["initial_questions"]
-    listed.update(
+    # Published as ids only: uniqueItems then says "each question once", which it cannot say of a list
+    # mixing ids and {id, text} objects (the legacy form the server still takes, said in the description).
+    props["initial_questions"].update(
         uniqueItems=True,
-        items={"anyOf": [{"type": "string", "enum": ids}, {"$ref": "#/components/schemas/QuestionRef"}]},
+        items={"type": "string", "enum": ids},
         description="The ids of the questions asked (GET /api/v1/onboarding/questions), each once; the "
-        "required ones always.",
-        allOf=[{"contains": _names(q.id)} for q in QUESTIONS if q.required],
+        "required ones always. Older clients may send {id, text} objects instead of ids.",
+        allOf=[{"contains": {"const": q.id}} for q in QUESTIONS if q.required],
     )
     props["initial_responses"] = {
         "type": "object",
@@ -122,18 +123,11 @@ def _generate_request(schemas: dict[str, Any], max_free_text: int) -> None:
                 "properties": {"initial_responses": {"required": [q.id]}},
                 "required": ["initial_responses"],
             },
-            "then": {"properties": {"initial_questions": {"contains": _names(q.id)}}},
+            "then": {"properties": {"initial_questions": {"contains": {"const": q.id}}}},
         }
         for q in QUESTIONS
         if not q.required
     ]
-
-
-def _names(question_id: str) -> dict[str, Any]:
-    """An item of initial_questions that names this question (as an id, or a {id, text} object)."""
-    return {
-        "anyOf": [{"const": question_id}, {"type": "object", "properties": {"id": {"const": question_id}}}]
-    }
 
 
 def _answer(question: Question, max_free_text: int) -> dict[str, Any]:
@@ -163,6 +157,13 @@ def _answer(question: Question, max_free_text: int) -> dict[str, Any]:
 
 
 def _links(paths: dict[str, Any]) -> None:
+    paths["/api/v1/profile"]["get"]["responses"]["200"]["links"] = {
+        "GeneratePlan": {
+            "operationId": "GeneratePlan",
+            "requestBody": {"user_profile_id": "$response.body#/id"},
+            "description": "Generate a plan for this profile (the rest of the body is yours)",
+        }
+    }
     job = "$response.body#/job/id"
     generation = {
         "GetGeneration": {"operationId": "GetGeneration", "parameters": {"job_id": job}},

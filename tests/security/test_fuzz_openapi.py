@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -126,8 +127,9 @@ def fuzz(doc: dict, base_url: str, token: str) -> list[str]:
         content_type_conformance,
         valid_input_is_accepted,
     ]
-    for result in schema.get_all_operations():
-        operation = result.ok()
+    # Signing out ends the token for every later call: fuzz it last, so that the rest is fuzzed signed in.
+    operations = sorted((r.ok() for r in schema.get_all_operations()), key=lambda op: op.label == LOGOUT)
+    for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             if time.monotonic() > deadline:
                 failures.append(
@@ -158,6 +160,51 @@ def fuzz(doc: dict, base_url: str, token: str) -> list[str]:
     return failures
 
 
+LOGOUT = "POST /api/v1/auth/logout"
+
+
+def fuzz_flows(doc: dict, base_url: str, token: str) -> Counter:
+    """The stateful phase: sequences of calls that follow the document's links (profile -> generate ->
+    generation -> events/cancel, plan -> activate/calendar), each response checked as above. Returns the
+    (operation, status) pairs seen."""
+    doc = copy.deepcopy(doc)
+    del doc["paths"]["/api/v1/auth/logout"]  # fuzzed above; here it would end every flow at its first call
+    schema = schemathesis.openapi.from_dict(doc)
+    session = requests.Session()
+    auth = {"Authorization": f"Bearer {token}"}
+    seen: Counter = Counter()
+    checks = [
+        not_a_server_error,
+        response_schema_conformance,
+        content_type_conformance,
+        valid_input_is_accepted,
+    ]
+
+    class Flows(schema.as_state_machine()):
+        def get_call_kwargs(self, case) -> dict:
+            return {"base_url": base_url, "session": session, "headers": auth, "timeout": 30}
+
+        def after_call(self, response, case) -> None:
+            seen[(case.operation.label, response.status_code)] += 1
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
+            case.validate_response(response, checks=checks)
+
+    Flows.run(
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=6,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate],
+        )
+    )
+    session.close()
+    return seen
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(150)
 async def test_fuzzing_the_openapi_document_finds_no_5xx_and_no_schema_breaks(start_server):
@@ -178,4 +225,13 @@ async def test_fuzzing_the_openapi_document_finds_no_5xx_and_no_schema_breaks(st
     # The server shares this event loop: fuzz from a thread so that it keeps serving.
     failures = await asyncio.to_thread(fuzz, with_examples(doc, acct, plan), server.url, acct.token)
     assert not failures, "\n\n".join(failures)
-    assert time.monotonic() - started < 90
+    async with server.client() as client:  # the stateless run signed out (its last call): sign in again
+        r = await client.post("/api/v1/auth/token", json={"email": acct.email, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        token = r.json()["access_token"]
+    seen = await asyncio.to_thread(fuzz_flows, with_examples(doc, acct, plan), server.url, token)
+    # The links were followed: a generation started from the profile, then read, streamed or cancelled.
+    assert seen[("POST /api/v1/plans/generate", 202)] >= 1, seen
+    followed = {label for label, status in seen if status == 200}
+    assert followed & {"GET /api/v1/generations/{job_id}", "POST /api/v1/generations/{job_id}/cancel"}, seen
+    assert time.monotonic() - started < 120
