@@ -46,25 +46,6 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
         settings, with_runner=settings.run_worker if with_runner is None else with_runner
     )
 
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await db.connect()
-        await start(services)
-        log.info(
-            "trainplan ready",
-            extra={
-                "coach": services.coach.name,
-                "database": _db_kind(settings),
-                "runner": services.runner is not None,
-            },
-        )
-        try:
-            yield
-        finally:
-            await stop(services)
-            await db.disconnect()
-            process_exited()
-
     from web.pages import page_routes  # the HTML face
     from web.pages.common import configure_templates, http_error_handler
 
@@ -79,7 +60,7 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
                 path="/static", directories=[ROOT / "static"], include_in_schema=False, cache_control=None
             ),
         ],
-        lifespan=[lifespan],
+        lifespan=[_lifespan(services)],
         middleware=[_HTTP_METRICS.middleware],
         exception_handlers={
             AppError: app_error_handler,
@@ -89,33 +70,9 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
         template_config=TemplateConfig(
             directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
-        # Pages use the session cookie, so their forms and htmx requests carry a CSRF token; the JSON API
-        # uses bearer tokens and is left out.
-        csrf_config=CSRFConfig(
-            secret=settings.csrf_key,
-            exclude=["/api", "/health", "/metrics"],
-            cookie_secure=settings.cookie_secure
-            if settings.cookie_secure is not None
-            else settings.app_env == "production",
-        ),
+        csrf_config=_csrf(settings),
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(
-            title="trainplan API",
-            version="1.0.0",
-            path="/api/schema",
-            render_plugins=[LocalSwaggerPlugin(), ContractJsonPlugin()],  # the docs page, the document
-            # The operations that need the access token say so (web/auth/guards.py BEARER); the rest are open.
-            components=Components(
-                security_schemes={
-                    "BearerToken": SecurityScheme(
-                        type="http",
-                        scheme="bearer",
-                        bearer_format="JWT",
-                        description="The access_token from POST /api/v1/auth/token",
-                    )
-                }
-            ),
-        ),
+        openapi_config=_openapi(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=r"/events$"),
         logging_config=None,  # ours (web.observability): JSON lines with request and job ids
         plugins=[HTMXPlugin()],  # request.htmx and ClientRedirect on the pages
@@ -126,6 +83,49 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
     # security headers too.
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
     return app
+
+
+def _lifespan(services):
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.connect()
+        await start(services)
+        ready = {"coach": services.coach.name, "database": _db_kind(services.settings)}
+        log.info("trainplan ready", extra={**ready, "runner": services.runner is not None})
+        try:
+            yield
+        finally:
+            await stop(services)
+            await db.disconnect()
+            process_exited()
+
+    return lifespan
+
+
+def _csrf(settings: Settings) -> CSRFConfig:
+    """Pages use the session cookie, so their forms and htmx requests carry a CSRF token; the JSON API uses
+    bearer tokens and is left out. The cookie is Secure in production or when COOKIE_SECURE says so."""
+    secure = (
+        settings.cookie_secure if settings.cookie_secure is not None else settings.app_env == "production"
+    )
+    return CSRFConfig(secret=settings.csrf_key, exclude=["/api", "/health", "/metrics"], cookie_secure=secure)
+
+
+def _openapi() -> OpenAPIConfig:
+    bearer = SecurityScheme(
+        type="http",
+        scheme="bearer",
+        bearer_format="JWT",
+        description="The access_token from POST /api/v1/auth/token",
+    )
+    return OpenAPIConfig(
+        title="trainplan API",
+        version="1.0.0",
+        path="/api/schema",
+        render_plugins=[LocalSwaggerPlugin(), ContractJsonPlugin()],  # the docs page, the document
+        # The operations that need the access token say so (web/auth/guards.py BEARER); the rest are open.
+        components=Components(security_schemes={"BearerToken": bearer}),
+    )
 
 
 # Requests counted and timed per route template (trainplan_requests_total, trainplan_request_duration_seconds,

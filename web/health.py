@@ -25,23 +25,7 @@ def live() -> dict[str, str]:
 @get("/health/ready", operation_id="Ready", tags=["ops"])
 async def ready(request: Request) -> Response:
     """The database (and Redis, when configured) answer."""
-    services = request.app.state.services
-    checks = {}
-    try:
-        await ping()
-        checks["database"] = "ok"
-    except Exception:
-        checks["database"] = "down"
-    if services.settings.redis_url:
-        try:
-            import redis.asyncio as aioredis
-
-            client = aioredis.from_url(services.settings.redis_url, socket_timeout=2)
-            await client.ping()
-            await client.aclose()
-            checks["redis"] = "ok"
-        except Exception:
-            checks["redis"] = "down"
+    checks = await _checks(request.app.state.services.settings)
     if all(v == "ok" for v in checks.values()):
         return Response({"status": "ok", "checks": checks})
     return problem(
@@ -52,6 +36,26 @@ async def ready(request: Request) -> Response:
         headers={"Retry-After": "5"},
         extra={"checks": checks},
     )
+
+
+async def _checks(settings) -> dict[str, str]:
+    checks = {}
+    try:
+        await ping()
+        checks["database"] = "ok"
+    except Exception:
+        checks["database"] = "down"
+    if settings.redis_url:
+        try:
+            import redis.asyncio as aioredis
+
+            client = aioredis.from_url(settings.redis_url, socket_timeout=2)
+            await client.ping()
+            await client.aclose()
+            checks["redis"] = "ok"
+        except Exception:
+            checks["redis"] = "down"
+    return checks
 
 
 @get("/metrics", operation_id="Metrics", tags=["ops"], include_in_schema=False)

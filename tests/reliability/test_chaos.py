@@ -151,7 +151,9 @@ async def _person(client: httpx.AsyncClient, n: int) -> Account:
 async def _generate_twice(clients, acct: Account, n: int, second_wave: asyncio.Event) -> list:
     """A first plan, then (after the SIGTERM) a regeneration, each followed on a web process picked at
     random."""
-    info = personal_info(age=20 + n % 60)  # every person's brief differs, so their LLM answers do too
+    # Every person's brief differs (age, then session length past 60 people), so their LLM answers do too:
+    # the same brief twice would be counted as answers paid twice.
+    info = personal_info(age=20 + n % 60, minutes_per_session=60 + 5 * (n // 60))
     seen = []
     for weeks, regenerate in ((4, False), (5, True)):  # and the regeneration's brief differs from the first
         if regenerate:
@@ -174,8 +176,8 @@ async def _chaos(
 ):
     """Until `done`, every KILL_EVERY seconds: round 2 stops Redis for 3 s, round 3 stops a worker that
     holds a running job with SIGTERM (the regenerations start after it), every other round SIGKILLs a
-    random worker; a stopped worker is started again. Returns (the calls in flight at each kill, the SIGTERM'd
-    worker's time to stop, whether it held a job)."""
+    random worker; a stopped worker is started again. Returns (the calls in flight at each kill and at the
+    SIGTERM, the SIGTERM'd worker's time to stop, whether it held a job)."""
     in_flight: list[int] = []
     sigterm_seconds, held_a_job = 0.0, False
     rounds = 0
@@ -195,6 +197,7 @@ async def _chaos(
             busy = await _workers_with_jobs(workers)
             held_a_job = bool(busy)
             worker = busy[0] if busy else worker
+            in_flight.append(fake.in_flight)  # what it hands back unfinished is asked again elsewhere
             worker.signal(signal.SIGTERM)
             sigterm_seconds = await asyncio.to_thread(worker.wait, 60)
             second_wave.set()

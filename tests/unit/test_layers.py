@@ -128,3 +128,33 @@ def test_every_module_imports_on_its_own() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         failures = [f"{m}: {err}" for m, err in pool.map(load, [m for m, _ in _modules()]) if err]
     assert failures == []
+
+
+HANDLER_DECORATORS = {"get", "post", "put", "patch", "delete"}
+
+
+def _handlers() -> list[tuple[str, ast.AST]]:
+    found = []
+    for module, path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                names = {
+                    (d.func if isinstance(d, ast.Call) else d).id
+                    for d in node.decorator_list
+                    if isinstance(d.func if isinstance(d, ast.Call) else d, ast.Name)
+                }
+                if names & HANDLER_DECORATORS:
+                    found.append((f"{module}.{node.name}", node))
+    return found
+
+
+def test_handlers_parse_call_and_render_in_a_few_lines() -> None:
+    handlers = _handlers()
+    assert len(handlers) > 30  # the walk finds them
+    long = {name: node.end_lineno - node.lineno + 1 for name, node in handlers}
+    assert {name: n for name, n in long.items() if n > 25} == {}
+
+
+def test_modules_stay_under_300_lines() -> None:
+    sizes = {module: len(path.read_text(encoding="utf-8").splitlines()) for module, path in _modules()}
+    assert {module: n for module, n in sizes.items() if n > 300} == {}

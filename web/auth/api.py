@@ -13,12 +13,17 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from web.auth.guards import BEARER, CurrentUser
-from web.auth.services import Credentials, authenticate, profile_of, register, sign_out_everywhere
-from web.clock import now
-from web.db import write_transaction
+from web.auth.services import (
+    Credentials,
+    authenticate,
+    profile_of,
+    register,
+    save_personal_info,
+    sign_out_everywhere,
+)
 from web.errors import InvalidInput, Unauthorized
 from web.onboarding.schemas import PersonalInfo
-from web.onboarding.validation import field_errors, parse_personal_info
+from web.onboarding.validation import field_errors, parse_profile_update
 from web.openapi_docs import documented_body
 from web.tables import UserProfile
 
@@ -149,21 +154,5 @@ class AuthController(Controller):
     )
     async def update_profile(self, request: Request, user: CurrentUser) -> ProfileOut:
         """Replace your personal info (age, sex, height, weight with units, experience, goal, schedule...)."""
-        body = await _json(request)
-        if isinstance(body, dict) and "personal_info" in body and len(body) > 1:  # no mass assignment
-            raise InvalidInput(
-                "Send only personal_info.",
-                errors=[
-                    {"field": str(k)[:64], "message": "This field is not allowed.", "code": "extra_forbidden"}
-                    for k in body
-                    if k != "personal_info"
-                ],
-            )
-        raw = body.get("personal_info", body) if isinstance(body, dict) else body
-        info = parse_personal_info(raw)
-        profile = await profile_of(user)
-        async with write_transaction():
-            await UserProfile.update(
-                {UserProfile.personal_info: info.model_dump(mode="json"), UserProfile.updated_at: now()}
-            ).where(UserProfile.id == profile.id)
-        return profile_out(await profile_of(user))
+        info = parse_profile_update(await _json(request))
+        return profile_out(await save_personal_info(user, info.model_dump(mode="json")))

@@ -165,6 +165,16 @@ async def _external_user(sub: str) -> User:
     return user
 
 
+async def save_personal_info(user: User, info: dict) -> UserProfile:
+    """Replace the person's personal info (validated by the caller); the profile as it now is."""
+    profile = await profile_of(user)
+    async with write_transaction():
+        await UserProfile.update({UserProfile.personal_info: info, UserProfile.updated_at: now()}).where(
+            UserProfile.id == profile.id
+        )
+    return await profile_of(user)
+
+
 async def profile_of(user: User) -> UserProfile:
     profile = await UserProfile.objects().where(UserProfile.user == user.id).output(load_json=True).first()
     if profile is None:  # accounts always get one at registration; this heals older rows

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from litestar.types import ASGIApp
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -18,14 +18,15 @@ from starlette.background import BackgroundTask
 
 from web.auth.guards import BEARER, CurrentUser, bearer_token, user_from_token
 from web.errors import InvalidInput
+from web.generation.actions import cancel, job_plan_id, last_event_seq, submit
 from web.generation.progress import TERMINAL_EVENTS, TERMINAL_STATUSES
 from web.generation.schemas import GenerationOut, JobOut, job_out
-from web.generation.services import cancel_job, get_job, list_jobs, own_job, submit_generation
+from web.generation.services import get_job, list_jobs, own_job
 from web.onboarding.schemas import GenerateRequest
 from web.onboarding.validation import parse_generate_request
 from web.openapi_docs import documented_body
 from web.plans.schemas import plan_out
-from web.tables import GenerationEvent, Plan, User
+from web.tables import Plan, User
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces or control characters
 _PREFER_WAIT = re.compile(r"(?:^|[;,\s])wait=(\d+)")
@@ -52,21 +53,42 @@ def prefer_wait(request: Request) -> int:
     return min(int(match.group(1)), MAX_PREFER_WAIT) if match else 0
 
 
-async def plan_id_of(job_id: UUID) -> UUID | None:
-    row = await Plan.select(Plan.id).where(Plan.job == job_id).first()
-    return row["id"] if row else None
-
-
 async def job_view(job) -> JobOut:
-    return job_out(job, await plan_id_of(job.id) if job.status == "succeeded" else None)
+    return job_out(job, await job_plan_id(job))
 
 
-async def _authenticate_generate(request: Request, body: Any) -> User:
-    """Header first; the mobile app's legacy contract may send `jwt_token` in the body instead."""
+async def _caller_and_body(request: Request) -> tuple[User, Any]:
+    """Who is calling, and the parsed body. The header's token comes first; the mobile app's legacy
+    contract may send it as `jwt_token` in the body instead, so the body is read before authenticating (a
+    body that is not JSON is refused, after authenticating from the header alone)."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
+        await user_from_token(request, bearer_token(request))
+        raise InvalidInput(
+            "The body is not valid JSON.",
+            errors=[{"field": "body", "message": "Send a JSON object.", "code": "json"}],
+        ) from None
     token = bearer_token(request)
     if token is None and isinstance(body, dict) and isinstance(body.get("jwt_token"), str):
         token = body["jwt_token"]
-    return await user_from_token(request, token)
+    return await user_from_token(request, token), body
+
+
+async def _job_response(services, job, wait: int) -> Response[GenerationOut]:
+    """202 with the job; with `Prefer: wait=N`, 200 with the plan if it is done within N seconds."""
+    headers = {"Location": f"/api/v1/generations/{job.id}"}
+    if wait:
+        job = await _wait_for_end(services, job, wait)
+        headers["Preference-Applied"] = f"wait={wait}"
+    plan = None
+    if job.status == "succeeded":
+        row = await Plan.objects().where(Plan.job == job.id).output(load_json=True).first()
+        plan = plan_out(row, row.id)
+    status = HTTP_200_OK if plan is not None else HTTP_202_ACCEPTED
+    out = GenerationOut(status=job.status, job=await job_view(job), plan=plan)
+    return Response(out, status_code=status, headers=headers)
 
 
 class GenerationController(Controller):
@@ -93,50 +115,16 @@ class GenerationController(Controller):
     async def create_generation(self, request: Request) -> Response[GenerationOut]:
         """Start generating a plan (202 with the job), or return the complete plan that exists (200)."""
         services = request.app.state.services
-        raw = await request.body()
-        try:
-            body = json.loads(raw) if raw else None
-        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
-            body = None
-            user = await _authenticate_generate(request, None)
-            raise InvalidInput(
-                "The body is not valid JSON.",
-                errors=[{"field": "body", "message": "Send a JSON object.", "code": "json"}],
-            ) from None
-        user = await _authenticate_generate(request, body)
+        user, body = await _caller_and_body(request)
         key = idempotency_key(request)
         generate = parse_generate_request(body, max_free_text=services.settings.max_free_text_chars)
-        submission = await submit_generation(
-            user,
-            generate,
-            idempotency_key=key,
-            settings=services.settings,
-            notifier=services.notifier,
-            limits=services.limits,
-            request_id=request.state.get("request_id"),
+        submission = await submit(
+            services, user, generate, idempotency_key=key, request_id=request.state.get("request_id")
         )
-        if submission.created and services.runner is not None:
-            services.runner.wake()
         if submission.plan is not None:
-            out = GenerationOut(
-                status="succeeded", job=None, plan=plan_out(submission.plan, submission.plan.id)
-            )
-            return Response(out, status_code=HTTP_200_OK)
-        job = submission.job
-        wait = prefer_wait(request)
-        headers = {"Location": f"/api/v1/generations/{job.id}"}
-        if wait:
-            job = await _wait_for_end(services, job, wait)
-            headers["Preference-Applied"] = f"wait={wait}"
-        if job.status == "succeeded":
-            plan = await Plan.objects().where(Plan.job == job.id).output(load_json=True).first()
-            out = GenerationOut(status=job.status, job=await job_view(job), plan=plan_out(plan, plan.id))
-            return Response(out, status_code=HTTP_200_OK, headers=headers)
-        return Response(
-            GenerationOut(status=job.status, job=await job_view(job), plan=None),
-            status_code=HTTP_202_ACCEPTED,
-            headers=headers,
-        )
+            plan = plan_out(submission.plan, submission.plan.id)
+            return Response(GenerationOut(status="succeeded", job=None, plan=plan), status_code=HTTP_200_OK)
+        return await _job_response(services, submission.job, prefer_wait(request))
 
     @get("/generations", operation_id="ListGenerations")
     async def list_generations(self, user: CurrentUser) -> list[JobOut]:
@@ -158,11 +146,7 @@ class GenerationController(Controller):
     )
     async def cancel_generation(self, request: Request, user: CurrentUser, job_id: FromPath[UUID]) -> JobOut:
         """Stop a queued or running generation. Finished ones are returned unchanged."""
-        services = request.app.state.services
-        job = await cancel_job(user, job_id, services.notifier)
-        if services.runner is not None and job.status == "running":
-            services.runner.request_cancel(job.id)
-        return await job_view(job)
+        return await job_view(await cancel(request.app.state.services, user, job_id))
 
     @get(
         "/generations/{job_id:uuid}/events",
@@ -181,11 +165,11 @@ class GenerationController(Controller):
         # Read by event_stream (shared with the pages); declared here so the document lists them. Strings:
         # a value that is not a plain event number replays from the start instead of failing.
         last_event_id_header: Annotated[
-            str | None, Parameter(header="Last-Event-ID", description="The last event id you received")
+            str | None, HeaderParameter(name="Last-Event-ID", description="The last event id you received")
         ] = None,
         last_event_id: Annotated[
             str | None,
-            Parameter(query="last_event_id", description="Last-Event-ID, for clients that cannot set it"),
+            QueryParameter(name="last_event_id", description="Last-Event-ID, for clients that cannot set it"),
         ] = None,
     ) -> ASGIApp:
         """Server-sent events of one generation: `stage`, `week`, `fallback`, then one of `done`, `failed`
@@ -215,15 +199,8 @@ async def event_stream(request: Request, user: User, job_id: UUID, render=None) 
     services = request.app.state.services
     job = await own_job(user, job_id)
     after = last_event_id(request)
-    if job.status in TERMINAL_STATUSES:
-        last = (
-            await GenerationEvent.select(GenerationEvent.seq)
-            .where(GenerationEvent.job == job.id)
-            .order_by(GenerationEvent.seq, ascending=False)
-            .first()
-        )
-        if last is None or after >= last["seq"]:
-            return Response(content=None, status_code=204)
+    if job.status in TERMINAL_STATUSES and after >= await last_event_seq(job.id):
+        return Response(content=None, status_code=204)
     lease = await services.limits.open_stream(user)
     return EventSourceResponse(
         _events(services, job.id, after, lease, render),

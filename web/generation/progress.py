@@ -158,6 +158,11 @@ async def events_after(job_id: uuid.UUID, after: int, limit: int = 200) -> list[
     )
 
 
+async def last_event_seq(job_id: uuid.UUID) -> int:
+    """The id of the job's last event (0 before the first)."""
+    return (await latest_seqs([job_id])).get(job_id, 0)
+
+
 async def latest_seqs(job_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     """The last event id of each of these jobs, in one read (the feeds' poll across processes)."""
     event_read()

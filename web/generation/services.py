@@ -99,9 +99,9 @@ async def submit_generation(
         if not is_unique_violation(exc):
             raise
         # Lost a race to a parallel identical request: the database decided, so follow its answer.
-        winner = (
-            idempotency_key and await _replayed_job(user, idempotency_key, digest)
-        ) or await _active_job(profile)
+        winner = (idempotency_key and await _replayed_job(user, idempotency_key, digest)) or await active_job(
+            profile
+        )
         if winner is None:
             raise Conflict(
                 "Another generation just finished for this profile. Fetch your current plan."
@@ -121,7 +121,7 @@ async def _existing(profile: UserProfile, request: GenerateRequest) -> Submissio
 
     The running job is looked at first: a job clears its slot in the same transaction that saves its
     plan, so in this order a request racing a finishing job always sees one or the other."""
-    running = await _active_job(profile)
+    running = await active_job(profile)
     if running is not None:
         log.info("generation already running; returning it", extra={"job_id": str(running.id)})
         return Submission(job=running, plan=None, created=False)
@@ -148,7 +148,8 @@ async def _complete_active_plan(profile: UserProfile) -> Plan | None:
     return plan if plan is not None and plan.is_complete else None
 
 
-async def _active_job(profile: UserProfile) -> GenerationJob | None:
+async def active_job(profile: UserProfile) -> GenerationJob | None:
+    """The profile's queued or running job, if any."""
     return (
         await GenerationJob.objects()
         .where(GenerationJob.active_slot == str(profile.id))

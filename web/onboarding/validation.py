@@ -99,6 +99,20 @@ def parse_personal_info(raw: Any) -> PersonalInfo:
         raise InvalidInput("Some of your personal info is invalid.", errors=field_errors(exc)) from None
 
 
+def parse_profile_update(body: Any) -> PersonalInfo:
+    """The body of PUT /profile: `{"personal_info": {...}}` (or the personal info alone), nothing else."""
+    if isinstance(body, dict) and "personal_info" in body and len(body) > 1:  # no mass assignment
+        raise InvalidInput(
+            "Send only personal_info.",
+            errors=[
+                {"field": str(k)[:64], "message": "This field is not allowed.", "code": "extra_forbidden"}
+                for k in body
+                if k != "personal_info"
+            ],
+        )
+    return parse_personal_info(body.get("personal_info", body) if isinstance(body, dict) else body)
+
+
 def parse_generate_request(raw: Any, *, max_free_text: int) -> GenerateRequest:
     if not isinstance(raw, dict):
         raise InvalidInput(

@@ -95,18 +95,23 @@ async def login_page(request: Request) -> Response:
     return _form_context(request, page="login")
 
 
+async def _sign_in(request: Request, email: str, password: str) -> User:
+    """The person, within the sign-in limits (per address, and per account after failures)."""
+    limits = request.app.state.services.limits
+    await limits.check_auth(request, "login")
+    await limits.check_account(email)
+    try:
+        return await authenticate(Credentials(email=email, password=password))
+    except Unauthorized:
+        await limits.login_failed(email)
+        raise
+
+
 @post("/login", status_code=303)
 async def login(request: Request) -> Response:
     email, password, next_path = await _credentials(request)
     try:
-        limits = request.app.state.services.limits
-        await limits.check_auth(request, "login")
-        await limits.check_account(email)
-        try:
-            user = await authenticate(Credentials(email=email, password=password))
-        except Unauthorized:
-            await limits.login_failed(email)
-            raise
+        user = await _sign_in(request, email, password)
     except (ValidationError, Unauthorized):
         # One message for every wrong combination, like the API: no hint which part was wrong.
         return _form_context(

@@ -11,25 +11,21 @@ from uuid import UUID
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.types import ASGIApp
-from piccolo.query.functions.aggregate import Max
 
 from web.auth.services import profile_of
 from web.errors import AppError, InvalidInput
+from web.generation.actions import cancel, job_plan_id, last_event_seq, submit
 from web.generation.api import event_stream
 from web.generation.failures import failure_for
 from web.generation.progress import TERMINAL_STATUSES
-from web.generation.services import cancel_job, own_job, submit_generation
+from web.generation.services import active_job, own_job
 from web.onboarding.validation import parse_generate_request
 from web.pages.common import PageUser, is_htmx, redirect, render, render_string
 from web.pages.drafts import generate_body, load_draft, step_errors
 from web.pages.onboarding import review_context
-from web.tables import GenerationEvent, GenerationJob, Plan, User, UserProfile
+from web.tables import GenerationJob, User
 
 STALL_SECONDS = 20
-
-
-async def active_job(profile: UserProfile) -> GenerationJob | None:
-    return await GenerationJob.objects().where(GenerationJob.active_slot == str(profile.id)).first()
 
 
 def _key(value: Any) -> str | None:
@@ -60,49 +56,34 @@ async def create_generation(request: Request, user: PageUser) -> Response:
     for step in ("questions", "personal"):
         if step_errors(step, draft, services.settings.max_free_text_chars):
             return redirect(request, f"/onboarding/{step}")
-    regenerate = form.get("regenerate") == "1"
+    body = generate_body(draft, profile.id, regenerate=form.get("regenerate") == "1")
+    key, request_id = _key(form.get("idempotency_key")), request.state.get("request_id")
     try:
-        generate = parse_generate_request(
-            generate_body(draft, profile.id, regenerate=regenerate),
-            max_free_text=services.settings.max_free_text_chars,
-        )
-        submission = await submit_generation(
-            user,
-            generate,
-            idempotency_key=_key(form.get("idempotency_key")),
-            settings=services.settings,
-            notifier=services.notifier,
-            limits=services.limits,
-            request_id=request.state.get("request_id"),
-        )
+        generate = parse_generate_request(body, max_free_text=services.settings.max_free_text_chars)
+        submission = await submit(services, user, generate, idempotency_key=key, request_id=request_id)
     except AppError as exc:
-        message = (
-            exc.detail
-            if not isinstance(exc, InvalidInput)
-            else ("Your answers changed since this page was opened. Check them and press the button again.")
-        )
-        context = await review_context(request, user, profile, draft, message=message)
-        return render(
-            request,
-            "onboarding/review.html",
-            "onboarding/_review.html",
-            status=422 if isinstance(exc, InvalidInput) else exc.status_code,
-            **context,
-        )
-    if submission.created and services.runner is not None:
-        services.runner.wake()
+        return await _review_again(request, user, profile, draft, exc)
     if submission.plan is not None:
         return redirect(request, "/plan")
     return redirect(request, f"/generate/{submission.job.id}")
 
 
-async def _last_seq(job_id: UUID) -> int:
-    row = (
-        await GenerationEvent.select(Max(GenerationEvent.seq, alias="seq"))
-        .where(GenerationEvent.job == job_id)
-        .first()
+async def _review_again(request: Request, user: User, profile, draft, exc: AppError) -> Response:
+    """The review page again, saying why the plan was not started."""
+    changed = isinstance(exc, InvalidInput)
+    message = (
+        "Your answers changed since this page was opened. Check them and press the button again."
+        if changed
+        else exc.detail
     )
-    return int(row["seq"] or 0) if row else 0
+    context = await review_context(request, user, profile, draft, message=message)
+    return render(
+        request,
+        "onboarding/review.html",
+        "onboarding/_review.html",
+        status=422 if changed else exc.status_code,
+        **context,
+    )
 
 
 def _weeks(job: GenerationJob) -> tuple[int, dict[int, dict]]:
@@ -116,10 +97,7 @@ async def progress_context(request: Request, user: User, job: GenerationJob, seq
     (an event is stored in the transaction that changes the job)."""
     total, done = _weeks(job)
     terminal = job.status in TERMINAL_STATUSES
-    plan_id = None
-    if job.status == "succeeded":
-        row = await Plan.select(Plan.id).where(Plan.job == job.id).first()
-        plan_id = row["id"] if row else None
+    plan_id = await job_plan_id(job)
     return {
         "user": user,
         "job": job,
@@ -151,7 +129,7 @@ def _result(status: str, code: str | None, message: str | None, plan_id: Any, ki
 
 
 async def progress_page(request: Request, user: User, job_id: UUID) -> Response:
-    seq = await _last_seq(job_id)
+    seq = await last_event_seq(job_id)
     job = await own_job(user, job_id)
     context = await progress_context(request, user, job, seq)
     return render(request, "generation/progress.html", "generation/_progress.html", **context)
@@ -165,10 +143,7 @@ async def show_progress(request: Request, user: PageUser, job_id: FromPath[UUID]
 
 @post("/generate/{job_id:uuid}/cancel", status_code=303)
 async def cancel_generation(request: Request, user: PageUser, job_id: FromPath[UUID]) -> Response:
-    services = request.app.state.services
-    job = await cancel_job(user, job_id, services.notifier)
-    if services.runner is not None and job.status == "running":
-        services.runner.request_cancel(job.id)
+    await cancel(request.app.state.services, user, job_id)
     if is_htmx(request):
         return await progress_page(request, user, job_id)
     return redirect(request, f"/generate/{job_id}")

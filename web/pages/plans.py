@@ -12,9 +12,8 @@ from web.auth.services import profile_of
 from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
 from web.errors import NotFound
-from web.generation.services import list_jobs
+from web.generation.services import active_job, list_jobs
 from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
-from web.pages.generation import active_job
 from web.plans.api import calendar_response
 from web.plans.chart import load_svg
 from web.plans.services import (
