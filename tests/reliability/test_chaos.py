@@ -5,7 +5,7 @@ every few seconds, one is stopped with SIGTERM with jobs running, and Redis goes
 Every job ends once, succeeded; one plan per job; every stream sees its job's end; the invariants hold;
 and no LLM answer is paid for twice beyond the calls in flight on a killed worker (counted at the fake).
 `make chaos` runs it alone; `.ci/run` runs it with the PostgreSQL suite. CHAOS_USERS sets the people
-(default 30, two generations each).
+(default 100, two generations each).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from web.tables import GenerationJob, Plan
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow, pytest.mark.timeout(420)]
 
-USERS = int(os.environ.get("CHAOS_USERS", "30"))
+USERS = int(os.environ.get("CHAOS_USERS", "100"))
 KILL_EVERY = 1.5  # seconds between rounds of chaos
 
 

@@ -440,12 +440,22 @@ async def test_sigterm_with_several_jobs_running_finishes_or_hands_back_within_t
 
         await _wait(four_outlines_started, what="four running jobs")
         stream = asyncio.create_task(_stream_end(client, jobs[0]["events_url"], people[0].headers))
-        await asyncio.sleep(0.3)
+
+        async def stream_open():
+            return "trainplan_open_event_streams 1.0" in (await client.get("/metrics")).text
+
+        await _wait(stream_open, what="the stream open")
         started = time.monotonic()
         first.proc.send_signal(signal.SIGTERM)
-        await asyncio.sleep(0.5)
-        with pytest.raises(httpx.TransportError):  # no longer taking requests
-            await client.get("/health/live")
+
+        async def refusing():  # no longer taking requests
+            try:
+                await client.get("/health/live")
+            except httpx.TransportError:
+                return True
+            return False
+
+        await _wait(refusing, within=10, what="the stopping server to refuse requests")
         # The open stream is ended (the browser's EventSource reconnects), not left to hold the shutdown.
         assert await asyncio.wait_for(stream, 30) - started < 5
         await asyncio.to_thread(first.proc.wait, 40)

@@ -18,12 +18,15 @@ def _account(url: str) -> tuple[dict, str]:
 
 
 def _poll(url: str, headers: dict, job_id: str, timeout: float = 40) -> dict:
+    """The job once it has ended; an AssertionError if it has not within `timeout` seconds."""
     ends = time.monotonic() + timeout
     while True:
         job = httpx.get(f"{url}/api/v1/generations/{job_id}", headers=headers, timeout=5).json()
-        if job["status"] in ("succeeded", "failed", "cancelled") or time.monotonic() > ends:
+        if job["status"] in ("succeeded", "failed", "cancelled"):
             return job
-        time.sleep(0.1)
+        if time.monotonic() > ends:
+            raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s")
+        time.sleep(0.1)  # asking another process over HTTP
 
 
 def _env(fake, **extra):
@@ -35,6 +38,14 @@ def _env(fake, **extra):
         "RATE_LIMIT_AUTH_PER_MINUTE": "1000",
         **extra,
     }
+
+
+def _wait_for(check, what: str, timeout: float = 20) -> None:
+    ends = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > ends:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.02)  # reading the fake server's state
 
 
 def _wait_running(url, headers, job_id):
@@ -52,7 +63,8 @@ def test_sigkill_mid_job_then_restart_resumes_it(server_process, fake_openai):
     r = httpx.post(f"{first.url}/api/v1/plans/generate", json=generate_body(profile_id), headers=headers)
     job_id = r.json()["job"]["id"]
     _wait_running(first.url, headers, job_id)
-    time.sleep(0.5)
+    # Mid-week: the first week call (the one that hangs 3 s) has reached the model.
+    _wait_for(lambda: fake_openai.calls_for("week"), "the hanging week call under way")
     first.kill()
     outline_calls = [c for c in fake_openai.calls if c["kind"] == "outline"]
     second = server_process(**{**_env(fake_openai), "PORT": str(first.port)}).start()
