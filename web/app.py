@@ -135,7 +135,7 @@ _HTTP_METRICS = PrometheusConfig(
     app_name="trainplan",
     prefix="trainplan",
     group_path=True,
-    exclude=[r"/events$", "^/metrics", "^/static/"],
+    exclude=[r"/events$", "^/metrics", "^/static/", "^/assets/"],
     buckets=[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 )
 

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from web.auth.guards import SESSION_COOKIE, user_from_token
 from web.errors import AppError, Unauthorized
+from web.pages.assets import asset
 from web.tables import User
 
 log = logging.getLogger("web.pages")
@@ -266,6 +267,7 @@ def configure_templates(engine: Any) -> None:
     env = engine.engine
     env.trim_blocks = True
     env.lstrip_blocks = True
+    env.globals["asset"] = asset
     env.filters.update(
         {
             "when": when,
