@@ -1,4 +1,14 @@
-"""One error hierarchy, mapped in one place per face: problem details (RFC 9457) for the API."""
+"""One error hierarchy, mapped in one place per face: problem details (RFC 9457) for the API.
+
+Why our own mapping and not Litestar's ProblemDetailsPlugin (checked against Litestar 2.25): the plugin
+turns its own `ProblemDetailsException` (and, optionally, HTTPExceptions) into problem documents, with
+extra members. What it does not do, and every answer here needs: the request id in the body (the one in
+the X-Request-ID header and the logs), our stable `code` for every error including Litestar's own (a 404
+from the router, a 405, a 413 from the body limit, a validation error, a 503 from a database that does
+not answer), per-field `errors` in one shape, an HTML page instead of JSON for the pages' 404, and a 500
+that never carries the exception's text. Wrapping every raise in the plugin's exception would still leave
+the router's and the framework's errors to a handler like the one below, so there would be two. One
+mapping it is; a face registers what differs (the pages' HTML 404, via `http_exception_handler_with`)."""
 
 from __future__ import annotations
 
@@ -195,7 +205,7 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     if status == 413:
         return problem(413, "payload_too_large", PayloadTooLarge.title, "The request body is too large.")
     if status >= 500:
-        log.error("http exception", extra={"status": status})
+        log.error("http exception", extra={"status": status, "error_type": type(exc).__name__}, exc_info=exc)
         return problem(
             status, "internal_error", "Server error", "Something went wrong on our side. Try again."
         )

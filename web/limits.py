@@ -26,7 +26,10 @@ log = logging.getLogger("web.limits")
 class WindowCounter:
     """Sliding-window counters (the hits of the last `window` seconds, not of a calendar minute, so a
     burst across a minute boundary counts as one): memory by default, a Redis sorted set when given a
-    URL. Memory keys expire with their last hit, so the store does not grow for ever."""
+    URL. Memory keys expire with their last hit, so the store does not grow for ever. (Not Litestar's
+    MemoryStore: it keeps one value per key with a time to live, and a sliding window needs each hit's time,
+    which would mean reading, decoding and rewriting the list on every request; the sorted set in Redis
+    and the deque here hold those times as they are.)"""
 
     SWEEP_EVERY = 1000  # hits between sweeps of expired keys from memory
 

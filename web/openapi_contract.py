@@ -18,10 +18,12 @@ from typing import Any
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from litestar import Request
 from litestar.openapi.plugins import JsonRenderPlugin
+from pydantic import BaseModel
 
 from web.auth.services import MIN_PASSWORD
 from web.onboarding.questions import QUESTIONS, Question, QuestionType
 from web.onboarding.schemas import CM_PER_IN, HEIGHT_CM, KG_PER_LB, WEIGHT_KG
+from web.plans.log import SessionLogIn
 
 # Text fields refuse control characters other than tab and line breaks (web/domain/text.py).
 CLEAN_TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
@@ -30,7 +32,17 @@ EMAIL = "^(?!.*\\.(" + "|".join(SPECIAL_USE_DOMAIN_NAMES) + ")$).*$"
 # A password: no NUL, and not only spaces.
 PASSWORD = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 # Request bodies whose models refuse unknown fields (extra="forbid").
-CLOSED = ("Credentials", "ProfileIn", "PersonalInfo", "Height", "Weight", "GenerateRequest", "QuestionRef")
+CLOSED = (
+    "Credentials",
+    "ProfileIn",
+    "PersonalInfo",
+    "Height",
+    "Weight",
+    "GenerateRequest",
+    "QuestionRef",
+    "SessionLogIn",
+    "ExerciseResult",
+)
 
 
 class ContractJsonPlugin(JsonRenderPlugin):
@@ -53,9 +65,20 @@ def publish(doc: dict[str, Any], *, max_free_text: int) -> dict[str, Any]:
     schemas["Weight"].update(_measure("kg", "lb", WEIGHT_KG, KG_PER_LB))
     _personal_info(schemas["PersonalInfo"], max_free_text)
     _generate_request(schemas, max_free_text)
+    _as_pydantic_says(schemas, SessionLogIn)
+    schemas["SessionLogIn"]["properties"]["note"]["pattern"] = CLEAN_TEXT
+    schemas["ExerciseResult"]["properties"]["name"]["pattern"] = CLEAN_TEXT
+    _problems(doc)
     _links(doc["paths"])
     doc["x-contract"] = True
     return doc
+
+
+def _as_pydantic_says(schemas: dict[str, Any], model: type[BaseModel]) -> None:
+    """A model's schema as pydantic writes it (Litestar's drops the bounds of optional numbers)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    schemas[model.__name__] = schema
 
 
 def _measure(base: str, other: str, bounds: tuple[float, float], per_other: float) -> dict[str, Any]:
@@ -156,6 +179,44 @@ def _answer(question: Question, max_free_text: int) -> dict[str, Any]:
     return {"anyOf": [answer, {"type": "null"}]}
 
 
+PROBLEM = {
+    "type": "object",
+    "description": "Problem details (RFC 9457) with our stable `code`, the request id and per-field errors",
+    "required": ["type", "title", "status", "code", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "request_id": {"type": ["string", "null"]},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "code": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _problems(doc: dict[str, Any]) -> None:
+    """Every error the API documents is what it sends: problem details (web/errors.py)."""
+    doc["components"]["schemas"]["Problem"] = PROBLEM
+    for path_item in doc["paths"].values():
+        for operation in path_item.values():
+            for status, response in operation.get("responses", {}).items():
+                if status.startswith(("4", "5")) and "content" in response:
+                    response["content"] = {
+                        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    }
+
+
 def _links(paths: dict[str, Any]) -> None:
     paths["/api/v1/profile"]["get"]["responses"]["200"]["links"] = {
         "GeneratePlan": {
@@ -185,4 +246,12 @@ def _links(paths: dict[str, Any]) -> None:
         paths[path]["get"]["responses"]["200"]["links"] = {
             "ActivatePlan": {"operationId": "ActivatePlan", "parameters": plan},
             "GetPlanCalendar": {"operationId": "GetPlanCalendar", "parameters": plan},
+            "GetPlanSchedule": {"operationId": "GetPlanSchedule", "parameters": plan},
         }
+    first = {"plan_id": "$response.body#/plan_id", "week": "$response.body#/sessions/0/week"}
+    paths["/api/v1/plans/{plan_id}/schedule"]["get"]["responses"]["200"]["links"] = {
+        "LogSession": {
+            "operationId": "LogSession",
+            "parameters": {**first, "session": "$response.body#/sessions/0/session"},
+        }
+    }

@@ -159,6 +159,24 @@ class CoachCache(Table):
     created_at = Timestamptz(index=True)
 
 
+class SessionLog(Table):
+    """What a person did with one session of a plan: done or skipped, with how it went. One row per
+    session (unique index on plan, week, session: logging again replaces it, so a retried request logs once)."""
+
+    id = UUID(primary_key=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    plan = ForeignKey(Plan, on_delete=OnDelete.cascade, index=True)
+    week = Integer()
+    session = Integer()  # 1-based, in the week's order
+    status = Varchar(length=10)  # done | skipped
+    rpe = Integer(null=True, default=None)  # effort 1-10
+    minutes = Integer(null=True, default=None)
+    pain = Varchar(length=20, null=True, default=None)  # the body part that hurt, if any
+    note = Text(default="")
+    exercises = JSON(default="[]")  # per-exercise results: load/reps or distance/time
+    logged_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     User,
     UserProfile,
@@ -170,4 +188,5 @@ ALL_TABLES: list[type[Table]] = [
     PlaybookRun,
     PlaybookEntry,
     CoachCache,
+    SessionLog,
 ]

@@ -67,6 +67,9 @@ def test_no_serious_accessibility_violations(axe_context: BrowserContext, app: A
     expect(page.locator("#gen-result .result-success")).to_be_visible(timeout=20_000)
     found["progress done"] = axe_violations(page)
     check(page, "/plan", found)
+    page.locator("section.this-week .log").first.get_by_role("button", name=re.compile("^Done: ")).click()
+    expect(page.locator("section.this-week .log").first.get_by_role("status")).to_contain_text("Done")
+    found["plan with a session logged"] = axe_violations(page)
 
     app.fake.script({"name": "refusal", "match": "outline"})
     page.goto("/onboarding/review")

@@ -365,7 +365,9 @@ async def test_sigkill_with_several_jobs_running_then_restart(server_process, fa
         {"name": "hang", "seconds": 30, "match": "week", "times": 1000},
         {"name": "hang", "seconds": 30, "match": "playbook", "times": 1000},
     )
-    env = process_env(fake_openai, GENERATION_CONCURRENCY="4")
+    # A 3 s lease (not the suite's 1 s): the resumed jobs must not lose it again to a busy machine, or a
+    # third attempt would be a test artefact, not the behaviour under test.
+    env = process_env(fake_openai, GENERATION_CONCURRENCY="4", JOB_LEASE_SECONDS="3")
     first = server_process(**env).start()
     async with httpx.AsyncClient(base_url=first.url, timeout=30) as client:
         people = await accounts(client, 4)

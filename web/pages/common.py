@@ -231,6 +231,11 @@ WEEKDAY_NAMES = {
 }
 
 
+def day_label(day: dt.date) -> str:
+    """ "Mon 7 Dec": a session's date, short."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
 def when(value: dt.datetime | str | None) -> str:
     if value is None:
         return ""
@@ -275,5 +280,6 @@ def configure_templates(engine: Any) -> None:
             "distance": distance,
             "coach_label": coach_label,
             "weekday": lambda d: WEEKDAY_NAMES.get(str(d), str(d)),
+            "day_label": day_label,
         }
     )

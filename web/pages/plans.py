@@ -11,11 +11,12 @@ from markupsafe import Markup
 from web.auth.services import profile_of
 from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
-from web.errors import NotFound
+from web.errors import InvalidInput, NotFound
 from web.generation.services import active_job, list_jobs
 from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
 from web.plans.api import calendar_response
 from web.plans.chart import load_svg
+from web.plans.log import ScheduleOut, SessionLogIn, clear_log, log_session, schedule
 from web.plans.services import (
     activate_plan,
     current_plan,
@@ -37,7 +38,7 @@ async def home(request: Request, user: PageUser) -> Response:
     return redirect(request, f"/generate/{job.id}" if job else "/onboarding")
 
 
-def _plan_page(
+async def _plan_page(
     request: Request, user: User, plan: Plan, active_id: UUID | None, *, current: bool
 ) -> Response:
     content = PlanContent.model_validate(plan.content)
@@ -51,7 +52,23 @@ def _plan_page(
         is_active=plan.id == active_id,
         current=current,
         activated=request.query_params.get("activated"),
+        back="/plan" if current else f"/plans/{plan.id}",
+        **_dated(await schedule(plan)),
     )
+
+
+def _dated(sched: ScheduleOut) -> dict:
+    """The schedule as the plan page uses it: each session by (week, number), this week's with today's
+    first, each week's adherence."""
+    this_week = [s for s in sched.sessions if s.week == sched.current_week]
+    return {
+        "today": sched.today,
+        "dated": {(s.week, s.session): s for s in sched.sessions},
+        "this_week": sorted(this_week, key=lambda s: (not s.is_today, s.date)),
+        "current_week": sched.current_week,
+        "adherence": {a.week: a for a in sched.adherence},
+        "start_date": sched.start_date,
+    }
 
 
 @get("/plan")
@@ -60,7 +77,7 @@ async def show_current_plan(request: Request, user: PageUser) -> Response:
         plan = await current_plan(user)
     except NotFound:
         return redirect(request, "/")  # home knows whether to show onboarding or a running generation
-    return _plan_page(request, user, plan, plan.id, current=True)
+    return await _plan_page(request, user, plan, plan.id, current=True)
 
 
 @get("/plans/{plan_id:uuid}/calendar.ics")
@@ -72,7 +89,7 @@ async def plan_calendar_file(request: Request, user: PageUser, plan_id: FromPath
 async def show_plan(request: Request, user: PageUser, plan_id: FromPath[UUID]) -> Response:
     plan = await own_plan(user, plan_id)
     _, active = await list_plans(user)
-    return _plan_page(request, user, plan, active, current=False)
+    return await _plan_page(request, user, plan, active, current=False)
 
 
 async def history_context(user: User, *, activated: Plan | None = None) -> dict:
@@ -105,4 +122,31 @@ async def make_active(request: Request, user: PageUser, plan_id: FromPath[UUID])
     return redirect(request, f"{target}?activated={plan.id}")
 
 
-ROUTES = [home, show_current_plan, show_plan, plan_calendar_file, show_history, make_active]
+@post("/plans/{plan_id:uuid}/weeks/{week:int}/sessions/{session:int}/log", status_code=303)
+async def log_from_page(
+    request: Request, user: PageUser, plan_id: FromPath[UUID], week: FromPath[int], session: FromPath[int]
+) -> Response:
+    """One tap: done, skipped, or undo. htmx gets the session's controls back (and its badge and week
+    count out of band); a plain form post comes back to the session on the page it came from."""
+    plan = await own_plan(user, plan_id)
+    form = await request.form()
+    await _apply(user, plan, week, session, form.get("status"))
+    back = safe_next(form.get("next"), "/plan")
+    if not is_htmx(request):
+        return redirect(request, f"{back}#w{week}-s{session}")
+    dated = _dated(await schedule(plan))
+    s, a = dated["dated"][(week, session)], dated["adherence"][week]
+    return render(request, "plans/_logged.html", plan=plan, s=s, a=a, today=dated["today"], back=back)
+
+
+async def _apply(user: User, plan: Plan, week: int, session: int, status: str | None) -> None:
+    if status == "undo":
+        await clear_log(plan, week, session)
+    elif status in ("done", "skipped"):
+        await log_session(user, plan, week, session, SessionLogIn(status=status))
+    else:
+        message = "Choose done, skipped or undo."
+        raise InvalidInput(message, errors=[{"field": "status", "message": message, "code": "invalid"}])
+
+
+ROUTES = [home, show_current_plan, show_plan, plan_calendar_file, show_history, make_active, log_from_page]

@@ -1,17 +1,18 @@
-"""JSON API for plan versions."""
+"""JSON API for plan versions, their schedule, and the sessions logged against them."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
-from litestar.params import FromPath
-from litestar.status_codes import HTTP_200_OK
+from litestar import Controller, Response, delete, get, post, put
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from web.auth.guards import BEARER, CurrentUser
 from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
 from web.plans.chart import load_svg
+from web.plans.log import ScheduleOut, SessionLogIn, SessionLogOut, clear_log, log_session, schedule
 from web.plans.schemas import PlanOut, PlanSummary, plan_out, plan_summary
 from web.plans.services import (
     activate_plan,
@@ -30,6 +31,9 @@ async def calendar_response(plan: Plan) -> Response[str]:
         "Cache-Control": "private, no-store",
     }
     return Response(await plan_calendar(plan), media_type="text/calendar; charset=utf-8", headers=headers)
+
+
+SESSION_LOG = "/{plan_id:uuid}/weeks/{week:int}/sessions/{session:int}/log"
 
 
 class PlanController(Controller):
@@ -79,6 +83,31 @@ class PlanController(Controller):
         """Every session as an all-day event on its date, from the plan's first day; stable UIDs, so
         importing a plan again updates its events."""
         return await calendar_response(await own_plan(user, plan_id))
+
+    @get("/{plan_id:uuid}/schedule", operation_id="GetPlanSchedule")
+    async def get_schedule(self, user: CurrentUser, plan_id: FromPath[UUID]) -> ScheduleOut:
+        """Every session with its date (today's marked), what was logged, and adherence per week."""
+        return await schedule(await own_plan(user, plan_id))
+
+    @put(SESSION_LOG, operation_id="LogSession")
+    async def put_session_log(
+        self,
+        user: CurrentUser,
+        plan_id: FromPath[UUID],
+        week: FromPath[int],
+        session: FromPath[int],
+        data: JSONBody[SessionLogIn],
+    ) -> SessionLogOut:
+        """Mark a session done or skipped, optionally with effort (RPE), time, pain, a note and what was
+        lifted or run. Idempotent: sending it again replaces the log (a retry logs once)."""
+        return await log_session(user, await own_plan(user, plan_id), week, session, data)
+
+    @delete(SESSION_LOG, operation_id="ClearSessionLog", status_code=HTTP_204_NO_CONTENT)
+    async def delete_session_log(
+        self, user: CurrentUser, plan_id: FromPath[UUID], week: FromPath[int], session: FromPath[int]
+    ) -> None:
+        """Undo a log: the session is open again."""
+        await clear_log(await own_plan(user, plan_id), week, session)
 
     @post("/{plan_id:uuid}/activate", operation_id="ActivatePlan", status_code=HTTP_200_OK)
     async def activate(self, user: CurrentUser, plan_id: FromPath[UUID]) -> PlanOut:

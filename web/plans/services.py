@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 
@@ -10,8 +9,9 @@ from web.clock import now
 from web.db import write_transaction
 from web.domain.plan import PlanContent
 from web.errors import NotFound
-from web.plans.calendar import plan_ics, plan_start
-from web.tables import AnalyticsEvent, GenerationJob, Plan, User, UserProfile
+from web.plans.calendar import plan_ics
+from web.plans.log import start_date_of
+from web.tables import AnalyticsEvent, Plan, User, UserProfile
 
 log = logging.getLogger("web.plans")
 
@@ -61,15 +61,5 @@ async def activate_plan(user: User, plan_id: uuid.UUID) -> Plan:
 
 async def plan_calendar(plan: Plan) -> str:
     """The plan as an iCalendar file, its sessions dated from the plan's first day."""
-    start_date = None
-    if plan.job is not None:
-        row = (
-            await GenerationJob.select(GenerationJob.brief)
-            .where(GenerationJob.id == plan.job)
-            .output(load_json=True)
-            .first()
-        )
-        raw = (row["brief"] or {}).get("start_date") if row else None
-        start_date = dt.date.fromisoformat(raw) if isinstance(raw, str) else None
     content = PlanContent.model_validate(plan.content)
-    return plan_ics(content, plan.id, plan_start(start_date, plan.created_at), plan.created_at)
+    return plan_ics(content, plan.id, await start_date_of(plan), plan.created_at)

@@ -1,0 +1,198 @@
+"""Living with a plan over the API: the dated schedule, logging a session done or skipped (idempotent),
+undoing it, adherence per week as the days pass, and every bad input refused with nothing written."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from tests.factories import account, generate_body
+from web import clock
+from web.tables import AnalyticsEvent, SessionLog
+
+
+@pytest.fixture
+def moved_clock():
+    yield clock
+    clock.reset()
+
+
+async def _plan(client, acct) -> dict:
+    r = await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id),
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["plan"]
+
+
+async def _schedule(client, acct, plan) -> dict:
+    r = await client.get(f"/api/v1/plans/{plan['id']}/schedule", headers=acct.headers)
+    assert r.status_code == 200, r.text
+    assert r.headers["cache-control"] == "no-store"
+    return r.json()
+
+
+def _url(plan: dict, week: int, session: int) -> str:
+    return f"/api/v1/plans/{plan['id']}/weeks/{week}/sessions/{session}/log"
+
+
+async def test_every_session_is_dated_from_the_plans_first_day(client):
+    acct = await account(client)
+    plan = await _plan(client, acct)
+    sched = await _schedule(client, acct, plan)
+    start = dt.date.fromisoformat(sched["start_date"])
+    today = dt.date.fromisoformat(sched["today"])
+    assert start.weekday() == 0 or start == today  # the next Monday, or today on a Monday
+    assert 0 <= (start - today).days <= 7
+    weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    planned = sum(len(w["sessions"]) for w in plan["content"]["weeks"])
+    assert len(sched["sessions"]) == planned  # a Monday start leaves no session out
+    for s in sched["sessions"]:
+        day = dt.date.fromisoformat(s["date"])
+        assert weekdays[day.weekday()] == s["day"]
+        assert (day - start).days // 7 == s["week"] - 1
+        title = plan["content"]["weeks"][s["week"] - 1]["sessions"][s["session"] - 1]["title"]
+        assert s["title"] == title and s["log"] is None
+    assert sched["current_week"] == 1
+    assert [a["week"] for a in sched["adherence"]] == [w["number"] for w in plan["content"]["weeks"]]
+
+
+async def test_logging_a_session_twice_keeps_one_log_and_undo_opens_it_again(client):
+    acct = await account(client)
+    plan = await _plan(client, acct)
+    body = {"status": "done", "rpe": 7, "minutes": 52, "note": "felt strong"}
+    first = await client.put(_url(plan, 1, 1), json=body, headers=acct.headers)
+    assert first.status_code == 200, first.text
+    assert first.json() | {"logged_at": None} == {
+        **body,
+        "pain": None,
+        "exercises": [],
+        "week": 1,
+        "session": 1,
+        "logged_at": None,
+    }
+    again = await client.put(_url(plan, 1, 1), json={**body, "rpe": 8}, headers=acct.headers)
+    assert again.status_code == 200 and again.json()["rpe"] == 8
+    assert await SessionLog.count() == 1
+    logged = [s for s in (await _schedule(client, acct, plan))["sessions"] if s["log"]]
+    assert [(s["week"], s["session"], s["log"]["rpe"]) for s in logged] == [(1, 1, 8)]
+    assert await AnalyticsEvent.count().where(AnalyticsEvent.name == "session_logged") == 2
+
+    undone = await client.delete(_url(plan, 1, 1), headers=acct.headers)
+    assert undone.status_code == 204
+    assert await SessionLog.count() == 0
+    assert not [s for s in (await _schedule(client, acct, plan))["sessions"] if s["log"]]
+
+
+async def test_the_same_log_sent_at_once_many_times_is_one_log(client):
+    acct = await account(client)
+    plan = await _plan(client, acct)
+    body = {"status": "skipped", "note": "travelling"}
+    answers = await asyncio.gather(
+        *(client.put(_url(plan, 1, 2), json=body, headers=acct.headers) for _ in range(8))
+    )
+    assert {r.status_code for r in answers} == {200}
+    assert await SessionLog.count() == 1
+
+
+async def test_adherence_as_the_days_pass(client, moved_clock):
+    acct = await account(client)
+    plan = await _plan(client, acct)
+    sched = await _schedule(client, acct, plan)
+    week1 = [s for s in sched["sessions"] if s["week"] == 1]
+    assert len(week1) >= 3
+    await client.put(_url(plan, 1, 1), json={"status": "done", "rpe": 6}, headers=acct.headers)
+    await client.put(_url(plan, 1, 2), json={"status": "skipped"}, headers=acct.headers)
+    # A week after week 1's start: week 1 is over, the sessions not logged in it were missed.
+    start = dt.date.fromisoformat(sched["start_date"])
+    moved_clock.advance(((start - dt.date.fromisoformat(sched["today"])).days + 7) * 86400)
+    later = await _schedule(client, acct, plan)
+    assert later["current_week"] == 2
+    one = later["adherence"][0]
+    assert one == {
+        "week": 1,
+        "planned": len(week1),
+        "done": 1,
+        "skipped": 1,
+        "missed": len(week1) - 2,
+        "percent": round(100 / len(week1)),
+    }
+    assert [s["is_today"] for s in later["sessions"] if s["is_today"]] in ([], [True])
+
+
+async def test_bad_logs_are_refused_and_nothing_is_written(client):
+    acct, other = await account(client), await account(client)
+    plan = await _plan(client, acct)
+    cases = [
+        ({"status": "maybe"}, 1, 1, 422, "status"),
+        ({"status": "done", "rpe": 11}, 1, 1, 422, "rpe"),
+        ({"status": "done", "minutes": 0}, 1, 1, 422, "minutes"),
+        ({"status": "done", "pain": "toe"}, 1, 1, 422, "pain"),
+        ({"status": "done", "note": "a\x00b"}, 1, 1, 422, "note"),
+        ({"status": "done", "user": "someone"}, 1, 1, 422, "user"),
+        ({"status": "done"}, 99, 1, 404, None),
+        ({"status": "done"}, 1, 9, 404, None),
+    ]
+    for body, week, session, status, field in cases:
+        r = await client.put(_url(plan, week, session), json=body, headers=acct.headers)
+        assert r.status_code == status, (body, r.text)
+        problem = r.json()
+        assert r.headers["content-type"].startswith("application/problem+json")
+        if field:
+            assert problem["code"] == "validation_failed" and field in str(problem["errors"]), problem
+        else:
+            assert problem["code"] == "session_not_found", problem
+    # Someone else's plan: not found, and not written.
+    r = await client.put(_url(plan, 1, 1), json={"status": "done"}, headers=other.headers)
+    assert r.status_code == 404 and r.json()["code"] == "plan_not_found"
+    assert (
+        await client.get(f"/api/v1/plans/{plan['id']}/schedule", headers=other.headers)
+    ).status_code == 404
+    assert (await client.put(_url(plan, 1, 1), json={"status": "done"})).status_code == 401
+    assert await SessionLog.count() == 0
+
+
+async def test_the_plan_page_shows_this_week_and_logs_a_session_in_one_tap(client):
+    acct = await account(client)
+    plan = await _plan(client, acct)
+    cookie = f"trainplan_session={acct.token}"
+    page = await client.get("/plan", headers={"accept": "text/html", "Cookie": cookie})
+    assert page.status_code == 200
+    assert "This week" in page.text or "Your first week" in page.text
+    csrf = page.cookies.get("csrftoken") or ""
+    sched = await _schedule(client, acct, plan)
+    first = sched["sessions"][0]
+    assert first["title"] in page.text
+    action = f"/plans/{plan['id']}/weeks/{first['week']}/sessions/{first['session']}/log"
+    assert f'hx-post="{action}"' in page.text
+    headers = {"accept": "text/html", "Cookie": f"{cookie}; csrftoken={csrf}", "HX-Request": "true"}
+
+    # htmx: the session's controls come back (now "Done" with an Undo), with its badge and week count.
+    r = await client.post(
+        action, data={"status": "done", "_csrf_token": csrf, "next": "/plan"}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert f'id="log-w{first["week"]}-s{first["session"]}"' in r.text and "Undo" in r.text
+    assert f'id="badge-w{first["week"]}-s{first["session"]}" hx-swap-oob="true">Done' in r.text
+    assert f'id="adherence-w{first["week"]}" hx-swap-oob="true">· 1 of' in r.text
+    assert [s["log"]["status"] for s in (await _schedule(client, acct, plan))["sessions"] if s["log"]] == [
+        "done"
+    ]
+
+    # Without JavaScript: the form posts and comes back to the session on the plan page.
+    plain = {"accept": "text/html", "Cookie": f"{cookie}; csrftoken={csrf}"}
+    r = await client.post(
+        action, data={"status": "undo", "_csrf_token": csrf, "next": "/plan"}, headers=plain
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/plan#w{first['week']}-s{first['session']}"
+    assert await SessionLog.count() == 0
+    # Anything else is refused, and nothing is written; without the CSRF token too.
+    r = await client.post(action, data={"status": "maybe", "_csrf_token": csrf}, headers=headers)
+    assert r.status_code == 422
+    r = await client.post(action, data={"status": "done"}, headers={"accept": "text/html", "Cookie": cookie})
+    assert r.status_code == 403
+    assert await SessionLog.count() == 0
