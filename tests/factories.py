@@ -11,6 +11,32 @@ PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
 
 
+QUESTIONS_FORM = {  # the onboarding steps' forms as a person fills them (browser tests, page tests)
+    "plan_weeks": "4",
+    "activities": ["strength", "mobility"],
+    "weekly_running_km": "0",
+    "motivation": "4",
+    "barriers": ["time"],
+    "goal_details": "Carry my kids up the hill without getting out of breath.",
+}
+PERSONAL_FORM = {
+    "age": "34",
+    "sex": "female",
+    "height": "168",
+    "height_unit": "cm",
+    "weight": "64",
+    "weight_unit": "kg",
+    "experience_level": "intermediate",
+    "goal": "strength",
+    "days_per_week": "3",
+    "available_days": ["mon", "wed", "fri", "sat"],
+    "minutes_per_session": "45",
+    "equipment": ["dumbbells", "bench"],
+    "injuries": [],
+    "notes": "",
+}
+
+
 def personal_info(**overrides: Any) -> dict[str, Any]:
     info = {
         "age": 34,

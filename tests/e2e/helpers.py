@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import BrowserContext, Page
 
-from tests.factories import PASSWORD, generate_body
+from tests.factories import PASSWORD, PERSONAL_FORM, QUESTIONS_FORM, generate_body
 from tests.fakes.openai_server import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,30 +23,7 @@ AXE = ROOT / "tests" / "e2e" / "vendor" / "axe-4.14.1.min.js"
 SESSION_COOKIE = "trainplan_session"
 _numbers = itertools.count(1)
 
-QUESTIONS = {
-    "plan_weeks": "4",
-    "activities": ["strength", "mobility"],
-    "weekly_running_km": "0",
-    "motivation": "4",
-    "barriers": ["time"],
-    "goal_details": "Carry my kids up the hill without getting out of breath.",
-}
-PERSONAL = {
-    "age": "34",
-    "sex": "female",
-    "height": "168",
-    "height_unit": "cm",
-    "weight": "64",
-    "weight_unit": "kg",
-    "experience_level": "intermediate",
-    "goal": "strength",
-    "days_per_week": "3",
-    "available_days": ["mon", "wed", "fri", "sat"],
-    "minutes_per_session": "45",
-    "equipment": ["dumbbells", "bench"],
-    "injuries": [],
-    "notes": "",
-}
+QUESTIONS, PERSONAL = QUESTIONS_FORM, PERSONAL_FORM  # the onboarding forms as a person fills them
 
 
 @dataclass

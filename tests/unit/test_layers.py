@@ -19,6 +19,7 @@ LAYERS: list[set[str]] = [
         "web.tables",
         "web.db",
         "web.sqlite_engine",
+        "web.analytics",
         "web.errors",
         "web.middleware",
         "web.openapi_docs",

@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from zxcvbn import zxcvbn
 
+from web.analytics import record
 from web.auth.tokens import Claims
 from web.clock import now
 from web.db import is_unique_violation, write_transaction
@@ -105,6 +106,7 @@ async def register(creds: Credentials) -> User:
                 "An account with this email already exists. Log in instead.", code="email_taken"
             ) from None
         raise
+    await record("signed_up", user.id)
     return user
 
 

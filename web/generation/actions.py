@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from web.analytics import record
 from web.generation.progress import last_event_seq
 from web.generation.services import Submission, cancel_job, submit_generation
 from web.onboarding.schemas import GenerateRequest
@@ -34,6 +35,7 @@ async def submit(
     )
     if submission.created and services.runner is not None:
         services.runner.wake()
+    await record("generate_pressed", user.id, created=submission.created)
     return submission
 
 

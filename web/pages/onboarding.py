@@ -8,6 +8,7 @@ import uuid
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
+from web.analytics import record
 from web.auth.services import profile_of
 from web.errors import NotFound
 from web.pages.common import PageUser, redirect, render
@@ -121,6 +122,7 @@ async def show_step(request: Request, user: PageUser, step: FromPath[str]) -> Re
     step = _step(step)
     profile = await profile_of(user)
     draft = await current_draft(profile)
+    await record(f"onboarding_{step}_viewed", user.id)
     if draft.step != step:  # leaving and coming back resumes here
         draft.step = step
         await save_draft(profile, draft)
@@ -149,6 +151,7 @@ async def submit_step(request: Request, user: PageUser, step: FromPath[str]) -> 
     await save_draft(profile, draft)  # kept even when invalid: nothing typed is lost
     if errors:
         return step_page(request, user, step, draft, errors, status=422)
+    await record(f"onboarding_{step}_completed", user.id)
     return redirect(request, f"/onboarding/{draft.step}")
 
 

@@ -8,6 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from markupsafe import Markup
 
+from web.analytics import record
 from web.auth.services import profile_of
 from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
@@ -77,6 +78,7 @@ async def show_current_plan(request: Request, user: PageUser) -> Response:
         plan = await current_plan(user)
     except NotFound:
         return redirect(request, "/")  # home knows whether to show onboarding or a running generation
+    await record("plan_viewed", user.id)
     return await _plan_page(request, user, plan, plan.id, current=True)
 
 

@@ -8,6 +8,7 @@ from litestar import Controller, Response, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from web.analytics import record
 from web.auth.guards import BEARER, CurrentUser
 from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
@@ -45,6 +46,7 @@ class PlanController(Controller):
     async def get_current_plan(self, user: CurrentUser) -> PlanOut:
         """The plan version in use."""
         plan = await current_plan(user)
+        await record("plan_viewed", user.id)
         return plan_out(plan, plan.id)
 
     @get("/", operation_id="ListPlans")
