@@ -34,6 +34,7 @@ def _form_context(
         message=message,
         next=next_path,
         logged_out=request.query_params.get("logged_out") == "1",
+        expired=request.query_params.get("expired"),
     )
 
 

@@ -134,9 +134,14 @@ def _next_for(request: Request) -> str:
 
 
 def login_required_handler(request: Request, exc: LoginRequired) -> Response:
+    """To the login page, and back to this page after it. A session that was there and has ended is
+    said so on the login page (and, when a form was being sent, that its last change was not kept)."""
     target = "/login?next=" + quote(_next_for(request), safe="/")
+    ended = bool(request.cookies.get(SESSION_COOKIE))
+    if ended:
+        target += "&expired=" + ("lost" if request.method == "POST" else "1")
     response = redirect(request, target)
-    if request.cookies.get(SESSION_COOKIE):
+    if ended:
         response.delete_cookie(SESSION_COOKIE, path="/")  # expired or invalid: drop it
     return response
 
