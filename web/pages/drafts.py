@@ -116,6 +116,23 @@ def answer_errors(answers: dict[str, Any], max_free_text: int) -> dict[str, str]
     return {e["field"].removeprefix("initial_responses."): e["message"] for e in errors}
 
 
+_FEET_INCHES = re.compile(
+    r"""^\s*(?P<ft>\d+(?:\.\d+)?)\s*(?:'|\u2019|ft\.?|feet|foot)\s*"""
+    r"""(?:(?P<in>\d+(?:\.\d+)?)\s*(?:"|\u201d|''|in\.?|inch|inches)?)?\s*$""",
+    re.IGNORECASE,
+)
+
+
+def inches(raw: str) -> str:
+    """A height typed in feet and inches (5'6", 5 ft 6 in, 5ft6, 5') as total inches ("66"); anything
+    else as typed (a plain number is already inches; the rules refuse the rest in words)."""
+    match = _FEET_INCHES.match(raw)
+    if match is None:
+        return raw.strip()
+    total = float(match["ft"]) * 12 + float(match["in"] or 0)
+    return f"{total:g}"
+
+
 def personal_payload(personal: dict[str, Any]) -> dict[str, Any]:
     """The draft's personal info as the API receives it (blank fields left out, so they read as missing)."""
     out: dict[str, Any] = {}
@@ -125,7 +142,9 @@ def personal_payload(personal: dict[str, Any]) -> dict[str, Any]:
             out[f.key] = [str(v) for v in raw] if isinstance(raw, list) else []
         elif f.kind == "measure":
             if isinstance(raw, str) and raw.strip():
-                out[f.key] = {"value": raw.strip(), "unit": str(personal.get(f.unit_key) or f.unit)}
+                unit = str(personal.get(f.unit_key) or f.unit)
+                value = inches(raw) if (f.key, unit) == ("height", "in") else raw.strip()
+                out[f.key] = {"value": value, "unit": unit}
         elif f.key == "notes":
             out[f.key] = raw if isinstance(raw, str) else ""
         elif isinstance(raw, str) and raw.strip():
@@ -195,7 +214,12 @@ def summary(step: str, draft: Draft) -> list[tuple[str, str]]:
         if f.is_list:
             shown = ", ".join(labels.get(v, v) for v in f.value) or "None"
         elif f.kind == "measure":
-            shown = f"{f.value} {f.unit}" if f.value.strip() else "Not answered"
+            typed_feet = f.typed_as_text and _FEET_INCHES.match(f.value)  # 5'6" says its units itself
+            shown = (
+                (f.value.strip() if typed_feet else f"{f.value} {f.unit}")
+                if f.value.strip()
+                else "Not answered"
+            )
         elif f.kind in ("radio", "scale") and f.value:
             shown = labels.get(f.value, f.value) if f.kind == "radio" else f"{f.value} of {len(f.options)}"
         else:

@@ -37,6 +37,7 @@ class Field:
     max_length: int | None = None
     error: str | None = None
     group: str = ""
+    typed_as_text: bool = False  # a measure typed with ' and " (a height in feet and inches)
 
     @property
     def is_list(self) -> bool:
@@ -151,8 +152,15 @@ def _checkboxes(key: str, label: str, pairs: list[tuple[str, str]], group: str, 
     return Field(key, label, "checkboxes", value=[], options=_choices(pairs), group=group, **extra)
 
 
-def _measure(key: str, label: str, units: list[str]) -> Field:
-    return Field(key, label, "measure", units=_choices([(u, u) for u in units]), unit=units[0], group=_ABOUT)
+def _measure(
+    key: str, label: str, units: list[str], *, labels: dict | None = None, text: bool = False, help: str = ""
+) -> Field:
+    """A value with its unit. `text`: typed as text (a height in feet and inches has a ' and a ")."""
+    names = [(u, (labels or {}).get(u, u)) for u in units]
+    return Field(
+        key, label, "measure", units=_choices(names), unit=units[0], group=_ABOUT, help=help or None,
+        typed_as_text=text,
+    )  # fmt: skip
 
 
 _ABOUT, _SCHEDULE, _HEALTH = "About you", "Your schedule", "Equipment and health"
@@ -170,7 +178,8 @@ def personal_fields() -> list[Field]:
     return [
         _number("age", "Age", "years", _ABOUT),
         _radio("sex", "Sex", _SEXES, _ABOUT),
-        _measure("height", "Height", ["cm", "in"]),
+        _measure("height", "Height", ["cm", "in"], labels={"in": "ft / in"}, text=True,
+                 help="In cm, or in feet and inches like 5'6\" (or total inches, like 66)."),
         _measure("weight", "Weight", ["kg", "lb"]),
         _radio("experience_level", "Training experience", [(e.value, _EXPERIENCE[e.value]) for e in Experience], _ABOUT),
         _radio("goal", "Main goal", [(g.value, _GOALS[g.value]) for g in Goal], _ABOUT),
