@@ -29,7 +29,7 @@ def fill_questions(page: Page) -> None:
     page.get_by_label("How many weeks should your plan cover?").fill("4")
     page.get_by_label("Strength training").check()
     page.get_by_label("Mobility and stretching").check()
-    page.get_by_label("How many kilometres do you run in a typical week right now?").fill("5")
+    page.get_by_label("How far do you run in a typical week right now?", exact=True).fill("5")
     page.get_by_role("radiogroup", name=re.compile("How motivated")).get_by_label("4", exact=True).check()
     page.get_by_label("Lack of time").check()
     page.get_by_label(re.compile("In your own words")).fill(

@@ -48,7 +48,7 @@ def test_validation_inline_and_on_submit_nothing_lost(page: Page, context: Brows
     expect(error_of(page, "plan_weeks")).to_have_count(0)
     expect(page.locator("#f-plan_weeks")).not_to_have_attribute("aria-invalid", "true")
 
-    page.get_by_label("How many kilometres do you run in a typical week right now?").fill("12.5")
+    page.get_by_label("How far do you run in a typical week right now?", exact=True).fill("12.5")
     notes = page.get_by_label(re.compile("In your own words"))
     notes.fill("Run a 10 km race in May.")
     notes.press("Tab")

@@ -36,7 +36,7 @@ def test_core_path_without_javascript(no_js: BrowserContext, app: App) -> None:
     expect(page.locator("#f-plan_weeks-error")).to_contain_text("Enter a number from 4 to 16")  # on submit
     page.get_by_label("How many weeks should your plan cover?").fill("4")
     page.get_by_label("Strength training").check()
-    page.get_by_label("How many kilometres do you run in a typical week right now?").fill("0")
+    page.get_by_label("How far do you run in a typical week right now?", exact=True).fill("0")
     page.get_by_role("radiogroup", name=re.compile("How motivated")).get_by_label("3", exact=True).check()
     page.get_by_role("button", name="Continue").click()
 

@@ -102,6 +102,8 @@ def typed_answers(answers: dict[str, Any]) -> dict[str, Answer]:
         raw = answers.get(q.id)
         if q.type in (QuestionType.number, QuestionType.scale):
             value = _number(raw) if isinstance(raw, str) else None
+            if q.unit == "km" and answers.get(f"{q.id}_unit") == "mi" and isinstance(value, int | float):
+                value = round(value * KM_PER_MILE, 1)  # the API takes kilometres
         elif q.type == QuestionType.multi_choice:
             value = [str(v) for v in raw] if isinstance(raw, list) else []
         else:
@@ -113,9 +115,14 @@ def typed_answers(answers: dict[str, Any]) -> dict[str, Answer]:
 
 def answer_errors(answers: dict[str, Any], max_free_text: int) -> dict[str, str]:
     errors = check_answers([q.id for q in QUESTIONS], typed_answers(answers), max_free_text=max_free_text)
-    return {e["field"].removeprefix("initial_responses."): e["message"] for e in errors}
+    out = {e["field"].removeprefix("initial_responses."): e["message"] for e in errors}
+    for q in QUESTIONS:  # a range said in the unit the person chose
+        if q.id in out and answers.get(f"{q.id}_unit") == "mi" and q.max is not None and "from" in out[q.id]:
+            out[q.id] = f"Enter a distance from {q.min or 0:g} to {q.max / KM_PER_MILE:.0f} miles."
+    return out
 
 
+KM_PER_MILE = 1.609344
 _FEET_INCHES = re.compile(
     r"""^\s*(?P<ft>\d+(?:\.\d+)?)\s*(?:'|\u2019|ft\.?|feet|foot)\s*"""
     r"""(?:(?P<in>\d+(?:\.\d+)?)\s*(?:"|\u201d|''|in\.?|inch|inches)?)?\s*$""",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +63,9 @@ def question_fields() -> list[Field]:
     }
     out = []
     for q in QUESTIONS:
+        if q.unit == "km":  # a distance: in kilometres or miles (sent in km: web/pages/drafts.py)
+            out.append(_distance(q))
+            continue
         options = [Choice(o.value, o.label) for o in q.options]
         if q.type == QuestionType.scale:
             options = [Choice(str(n), str(n)) for n in range(int(q.min or 1), int(q.max or 5) + 1)]
@@ -81,6 +85,15 @@ def question_fields() -> list[Field]:
             )
         )
     return out
+
+
+def _distance(q: Any) -> Field:
+    label = re.sub(r"^How many kilometres", "How far", q.text)
+    help = f"{q.help} In kilometres or miles." if q.help else "In kilometres or miles."
+    return Field(
+        key=q.id, label=label, kind="measure", help=help, required=q.required, min=q.min, max=q.max,
+        units=_choices([("km", "km"), ("mi", "miles")]), unit="km",
+    )  # fmt: skip
 
 
 _EQUIPMENT = {

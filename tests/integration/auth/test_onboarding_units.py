@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.factories import PERSONAL_FORM, QUESTIONS_FORM, account
+from web.tables import GenerationJob
 
 
 def _form(fields: dict) -> dict:
@@ -74,3 +75,36 @@ async def test_a_height_that_is_not_one_is_refused_in_words_and_the_rest_is_kept
         assert 'value="tall"' in r.text and 'value="34"' in r.text  # what was typed stays in the form
     finally:
         await page.aclose()
+
+
+async def test_weekly_running_distance_in_miles_is_sent_in_kilometres(server):
+    async with server.client() as client:
+        acct = await account(client)
+    page = httpx.AsyncClient(base_url=server.url, cookies={"trainplan_session": acct.token})
+    try:
+        await page.get("/onboarding/questions")
+        csrf = page.cookies["csrftoken"]
+        too_far = {**QUESTIONS_FORM, "weekly_running_km": "150", "weekly_running_km_unit": "mi"}
+        r = await page.post(
+            "/onboarding/questions", data=_form({**too_far, "_csrf_token": csrf, "go": "next"})
+        )
+        assert r.status_code == 422  # 150 miles is 241 km: past the question's 200 km, said in miles
+        assert "Enter a distance from 0 to 124 miles." in html.unescape(r.text)
+        assert '<option value="mi" selected>' in r.text  # the unit chosen is kept
+        questions = {**QUESTIONS_FORM, "weekly_running_km": "10", "weekly_running_km_unit": "mi"}
+        r = await page.post(
+            "/onboarding/questions", data=_form({**questions, "_csrf_token": csrf, "go": "next"})
+        )
+        assert r.status_code == 303, r.text
+        r = await page.post(
+            "/onboarding/personal", data=_form({**PERSONAL_FORM, "_csrf_token": csrf, "go": "next"})
+        )
+        assert r.status_code == 303
+        assert "10 mi" in (await page.get("/onboarding/review")).text
+        r = await page.post("/generate", data={"_csrf_token": csrf, "idempotency_key": acct.email})
+        assert r.status_code == 303
+    finally:
+        await page.aclose()
+    job_id = r.headers["location"].rsplit("/", 1)[1]
+    job = await GenerationJob.objects().where(GenerationJob.id == job_id).output(load_json=True).first()
+    assert job.brief["current_weekly_running_km"] == 16.1
