@@ -3,6 +3,7 @@ one tap without a reload, undone, and the week's count and badge kept in step; t
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -12,6 +13,12 @@ from tests.e2e.helpers import App, login, register, seed_plan
 from tests.e2e.test_journey import shots
 
 pytestmark = pytest.mark.e2e
+
+
+def first_label(s: dict) -> str:
+    """How the page names a session: "Mon 7 Dec, Full body A"."""
+    day = dt.date.fromisoformat(s["date"])
+    return f"{day:%a} {day.day} {day:%b}, {s['title']}"
 
 
 def _logged(app: App, acct, plan_id: str) -> dict:
@@ -36,14 +43,15 @@ def test_this_week_done_and_skip_in_one_tap(page: Page, context: BrowserContext,
 
     row = panel.locator(f"#log-w{first['week']}-s{first['session']}")
     row.get_by_role("button", name=re.compile(r"^Done: .*" + re.escape(first["title"]))).click()
-    expect(row.get_by_role("status")).to_contain_text("Done")
-    expect(row.get_by_role("button", name=re.compile(r"^Undo: "))).to_be_visible()
+    expect(row.locator(".log-status")).to_contain_text("Done")
+    expect(row.get_by_role("button", name=re.compile(r"^Undo: "))).to_be_focused()  # the tap's next step
+    expect(page.locator("#log-announce")).to_have_text(f"Marked done: {first_label(first)}.")
     expect(page.locator(f"#adherence-w{first['week']}")).to_contain_text(f"1 of {len(week)} done")
     expect(page.locator(f"#badge-w{first['week']}-s{first['session']}")).to_have_text("Done")
 
     other = panel.locator(f"#log-w{second['week']}-s{second['session']}")
     other.get_by_role("button", name=re.compile(r"^Skip: ")).click()
-    expect(other.get_by_role("status")).to_contain_text("Skipped")
+    expect(other.locator(".log-status")).to_contain_text("Skipped")
     assert page.evaluate("window.__stayed") is True  # no reload: htmx swapped the parts
     assert _logged(app, acct, plan["id"]) == {
         (first["week"], first["session"]): "done",
