@@ -1,7 +1,8 @@
 /* trainplan's own script: small and optional (every page works without it).
    - the progress stream: resume after the last event seen, close on the final event, notice a stall;
    - offline: say so, then resume the stream or retry the action that failed once the connection is back;
-   - focus: move it to a result or an error that htmx swapped in. */
+   - focus: move it to a result or an error that htmx swapped in;
+   - times: written in UTC by the server, shown in the reader's own time zone. */
 (function () {
   "use strict";
 
@@ -186,9 +187,24 @@
     ["keydown", "pointerdown", "wheel", "touchstart"].forEach(function (name) { document.addEventListener(name, stay, true); });
   }
 
+  /* ---- times in the reader's own time zone (the server writes UTC) ------------------------------------ */
+
+  var localFormat = window.Intl ? new Intl.DateTimeFormat(undefined, {
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+  }) : null;
+
+  function localTimes(root) {
+    if (!localFormat) { return; }
+    Array.prototype.forEach.call(root.querySelectorAll("time[data-local]"), function (t) {
+      var at = new Date(t.getAttribute("datetime"));
+      if (!isNaN(at.getTime())) { t.textContent = localFormat.format(at); t.removeAttribute("data-local"); }
+    });
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var root = event.target;
     if (!root || !root.querySelector) { return; }
+    localTimes(root);
     var focus = root.matches("[data-focus]") ? root : root.querySelector("[data-focus]");
     if (focus) { focus.focus(); }
     var go = root.matches("[data-auto-go]") ? root : root.querySelector("[data-auto-go]");
@@ -198,6 +214,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    localTimes(document);
     if (window.htmx) { htmx.createEventSource = createEventSource; }
     if (!navigator.onLine) { showBanner(); }
     if (progressSection()) { armStallTimer(); } // "no event for a while" counts from the page's arrival

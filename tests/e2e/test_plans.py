@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.helpers import App, login, register, screenshot, seed_plan
 from tests.e2e.test_journey import shots
@@ -110,3 +110,26 @@ def test_the_plan_says_why_and_shows_its_weekly_load(page: Page, context: Browse
     expect(chart).to_be_visible()
     expect(chart.locator("rect")).to_have_count(8)
     screenshot(page, "plan-why")
+
+
+def test_history_says_what_changed_and_when_in_the_readers_time_zone(browser: Browser, app: App) -> None:
+    acct = register(app)
+    seed_plan(app, acct)
+    seed_plan(app, acct, regenerate=True, weeks=5)
+    context = browser.new_context(base_url=app.url, timezone_id="Asia/Tokyo", locale="en-GB")
+    try:
+        login(context, app, acct)
+        page = context.new_page()
+        page.goto("/history")
+        versions = page.locator("section", has=page.get_by_role("heading", name="Plan versions")).locator(
+            "tbody tr"
+        )
+        expect(versions.nth(0)).to_contain_text("5 weeks (was 4)")
+        expect(versions.nth(1)).to_contain_text("The first plan.")
+        expect(versions.nth(0)).to_contain_text("from the attempt of")
+        created = versions.nth(0).locator("td[data-label='Created'] time")
+        expect(created).to_contain_text("GMT+9")  # Tokyo time, not UTC
+        attempts = page.locator("section", has=page.get_by_role("heading", name="Generation attempts"))
+        expect(attempts.locator("tbody tr").first).to_contain_text("Made version 2")
+    finally:
+        context.close()

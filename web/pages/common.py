@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 
 from web.auth.guards import SESSION_COOKIE, user_from_token
 from web.errors import AppError, Unauthorized
@@ -249,6 +250,17 @@ def when(value: dt.datetime | str | None) -> str:
     return value.astimezone(dt.UTC).strftime("%-d %b %Y, %H:%M UTC")
 
 
+def local_time(value: dt.datetime | str | None) -> Markup:
+    """A moment as a <time> element: UTC as written, shown in the reader's own time zone by the page
+    script (static/js/app.js)."""
+    if value is None:
+        return Markup("")
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    iso = value.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return Markup('<time datetime="{}" data-local>{}</time>').format(iso, when(value))
+
+
 def seconds(value: int | None) -> str:
     if not value:
         return "0 s"
@@ -286,5 +298,6 @@ def configure_templates(engine: Any) -> None:
             "coach_label": coach_label,
             "weekday": lambda d: WEEKDAY_NAMES.get(str(d), str(d)),
             "day_label": day_label,
+            "local_time": local_time,
         }
     )

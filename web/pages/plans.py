@@ -14,7 +14,7 @@ from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
 from web.errors import InvalidInput, NotFound
 from web.generation.services import active_job, list_jobs
-from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
+from web.pages.common import WEEKDAY_NAMES, PageUser, is_htmx, redirect, render, safe_next
 from web.plans.api import calendar_response
 from web.plans.chart import load_svg
 from web.plans.log import ScheduleOut, SessionLogIn, clear_log, log_session, schedule
@@ -97,7 +97,53 @@ async def show_plan(request: Request, user: PageUser, plan_id: FromPath[UUID]) -
 async def history_context(user: User, *, activated: Plan | None = None) -> dict:
     plans, active = await list_plans(user)
     jobs = await list_jobs(user)
-    return {"user": user, "plans": plans, "active_id": active, "jobs": jobs, "activated": activated}
+    return {
+        "user": user,
+        "plans": plans,
+        "active_id": active,
+        "jobs": jobs,
+        "activated": activated,
+        "changes": version_changes(plans),
+        "version_of_job": {p.job: p.version for p in plans if p.job is not None},
+        "job_of": {j.id: j for j in jobs},
+    }
+
+
+def _shape(plan: Plan) -> dict:
+    content = PlanContent.model_validate(plan.content)
+    weeks = content.weeks or []
+    first = weeks[0].sessions if weeks else []
+    minutes = sorted(s.duration_minutes for s in first)
+    return {
+        "weeks": len(weeks),
+        "sessions": len(first),
+        "days": ", ".join(WEEKDAY_NAMES.get(str(s.day), str(s.day)) for s in first),
+        "minutes": minutes[len(minutes) // 2] if minutes else 0,
+        "coach": plan.coach,
+    }
+
+
+def version_changes(plans: list[Plan]) -> dict[UUID, list[str]]:
+    """What each version changed from the one before it, in a few words."""
+    out: dict[UUID, list[str]] = {}
+    earlier = None
+    for plan in sorted(plans, key=lambda p: p.version):
+        now_ = _shape(plan)
+        if earlier is None:
+            out[plan.id] = ["The first plan."]
+        else:
+            said = {
+                "weeks": f"{now_['weeks']} weeks (was {earlier['weeks']})",
+                "sessions": f"{now_['sessions']} sessions a week (was {earlier['sessions']})",
+                "days": f"on {now_['days']} (was {earlier['days']})",
+                "minutes": f"about {now_['minutes']} min a session (was {earlier['minutes']})",
+                "coach": "made by another coach",
+            }
+            out[plan.id] = [text for key, text in said.items() if now_[key] != earlier[key]] or [
+                "Same shape as the version before: written again."
+            ]
+        earlier = now_
+    return out
 
 
 @get("/history")
