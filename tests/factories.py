@@ -37,6 +37,11 @@ PERSONAL_FORM = {
 }
 
 
+def form_body(fields: dict[str, Any]) -> dict[str, Any]:
+    """Form fields as a browser posts them: lists as repeated values, empty lists left out."""
+    return {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in fields.items() if v != []}
+
+
 def personal_info(**overrides: Any) -> dict[str, Any]:
     info = {
         "age": 34,

@@ -9,12 +9,11 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 from playwright.sync_api import BrowserContext, Page
 
-from tests.factories import PASSWORD, PERSONAL_FORM, QUESTIONS_FORM, generate_body
+from tests.factories import PASSWORD, PERSONAL_FORM, QUESTIONS_FORM, form_body, generate_body
 from tests.fakes.openai_server import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,14 +69,6 @@ def login(context: BrowserContext, app: App, acct: Account) -> None:
     )
 
 
-def _form_body(fields: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: [str(v) for v in value] if isinstance(value, list) else str(value)
-        for k, value in fields.items()
-        if value != []
-    }
-
-
 def seed_draft(
     app: App, acct: Account, *, questions: dict | None = None, personal: dict | None = None
 ) -> None:
@@ -87,7 +78,7 @@ def seed_draft(
         token = client.cookies["csrftoken"]
         for step, fields in (("questions", questions or QUESTIONS), ("personal", personal or PERSONAL)):
             r = client.post(
-                f"/onboarding/{step}", data=_form_body({**fields, "_csrf_token": token, "go": "next"})
+                f"/onboarding/{step}", data=form_body({**fields, "_csrf_token": token, "go": "next"})
             )
             assert r.status_code == 303, (
                 step,

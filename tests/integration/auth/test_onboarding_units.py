@@ -9,12 +9,8 @@ import re
 import httpx
 import pytest
 
-from tests.factories import PERSONAL_FORM, QUESTIONS_FORM, account
+from tests.factories import PERSONAL_FORM, QUESTIONS_FORM, account, form_body
 from web.tables import GenerationJob
-
-
-def _form(fields: dict) -> dict:
-    return {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in fields.items() if v != []}
 
 
 async def _through_questions(server, acct) -> tuple[httpx.AsyncClient, str]:
@@ -22,7 +18,7 @@ async def _through_questions(server, acct) -> tuple[httpx.AsyncClient, str]:
     await page.get("/onboarding/questions")
     csrf = page.cookies["csrftoken"]
     r = await page.post(
-        "/onboarding/questions", data=_form({**QUESTIONS_FORM, "_csrf_token": csrf, "go": "next"})
+        "/onboarding/questions", data=form_body({**QUESTIONS_FORM, "_csrf_token": csrf, "go": "next"})
     )
     assert r.status_code == 303
     return page, csrf
@@ -46,7 +42,7 @@ async def test_feet_and_inches_become_total_inches(server, typed, inches):
     page, csrf = await _through_questions(server, acct)
     try:
         personal = {**PERSONAL_FORM, "height": typed, "height_unit": "in", "_csrf_token": csrf, "go": "next"}
-        r = await page.post("/onboarding/personal", data=_form(personal))
+        r = await page.post("/onboarding/personal", data=form_body(personal))
         assert r.status_code == 303 and r.headers["location"] == "/onboarding/review", r.text
         review = await page.get("/onboarding/review")
         shown = html.unescape(review.text)  # the review says the height as it was typed
@@ -68,7 +64,7 @@ async def test_a_height_that_is_not_one_is_refused_in_words_and_the_rest_is_kept
     page, csrf = await _through_questions(server, acct)
     try:
         personal = {**PERSONAL_FORM, "height": "tall", "height_unit": "in", "_csrf_token": csrf, "go": "next"}
-        r = await page.post("/onboarding/personal", data=_form(personal))
+        r = await page.post("/onboarding/personal", data=form_body(personal))
         assert r.status_code == 422
         error = re.search(r'id="f-height-error"[^>]*>(.*?)</p>', r.text, re.S)
         assert error and "Input should" not in error.group(1), r.text[:500]
@@ -86,18 +82,18 @@ async def test_weekly_running_distance_in_miles_is_sent_in_kilometres(server):
         csrf = page.cookies["csrftoken"]
         too_far = {**QUESTIONS_FORM, "weekly_running_km": "150", "weekly_running_km_unit": "mi"}
         r = await page.post(
-            "/onboarding/questions", data=_form({**too_far, "_csrf_token": csrf, "go": "next"})
+            "/onboarding/questions", data=form_body({**too_far, "_csrf_token": csrf, "go": "next"})
         )
         assert r.status_code == 422  # 150 miles is 241 km: past the question's 200 km, said in miles
         assert "Enter a distance from 0 to 124 miles." in html.unescape(r.text)
         assert '<option value="mi" selected>' in r.text  # the unit chosen is kept
         questions = {**QUESTIONS_FORM, "weekly_running_km": "10", "weekly_running_km_unit": "mi"}
         r = await page.post(
-            "/onboarding/questions", data=_form({**questions, "_csrf_token": csrf, "go": "next"})
+            "/onboarding/questions", data=form_body({**questions, "_csrf_token": csrf, "go": "next"})
         )
         assert r.status_code == 303, r.text
         r = await page.post(
-            "/onboarding/personal", data=_form({**PERSONAL_FORM, "_csrf_token": csrf, "go": "next"})
+            "/onboarding/personal", data=form_body({**PERSONAL_FORM, "_csrf_token": csrf, "go": "next"})
         )
         assert r.status_code == 303
         assert "10 mi" in (await page.get("/onboarding/review")).text

@@ -7,12 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from tests.factories import PASSWORD, QUESTIONS_FORM, account
+from tests.factories import PASSWORD, QUESTIONS_FORM, account, form_body
 from web import clock
-
-
-def _form(fields: dict) -> dict:
-    return {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in fields.items() if v != []}
 
 
 async def test_an_expired_session_says_so_and_returns_to_the_same_step_with_the_draft(server):
@@ -22,7 +18,7 @@ async def test_an_expired_session_says_so_and_returns_to_the_same_step_with_the_
         await page.get("/onboarding/questions")
         csrf = page.cookies["csrftoken"]
         r = await page.post(
-            "/onboarding/questions", data=_form({**QUESTIONS_FORM, "_csrf_token": csrf, "go": "next"})
+            "/onboarding/questions", data=form_body({**QUESTIONS_FORM, "_csrf_token": csrf, "go": "next"})
         )
         assert r.status_code == 303 and r.headers["location"] == "/onboarding/personal"
 

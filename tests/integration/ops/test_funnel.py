@@ -11,15 +11,11 @@ import sys
 
 import httpx
 
-from tests.factories import PERSONAL_FORM, QUESTIONS_FORM, account, until
+from tests.factories import PERSONAL_FORM, QUESTIONS_FORM, account, form_body, until
 from tests.live import ROOT
 from web import clock
 from web.analytics import FUNNEL, funnel
 from web.tables import AnalyticsEvent
-
-
-def _form(fields: dict) -> dict:
-    return {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in fields.items() if v != []}
 
 
 async def _walk(server, acct, *, stop_after: str) -> None:
@@ -31,7 +27,7 @@ async def _walk(server, acct, *, stop_after: str) -> None:
             return
         for step, fields in (("questions", QUESTIONS_FORM), ("personal", PERSONAL_FORM)):
             r = await page.post(
-                f"/onboarding/{step}", data=_form({**fields, "_csrf_token": token, "go": "next"})
+                f"/onboarding/{step}", data=form_body({**fields, "_csrf_token": token, "go": "next"})
             )
             assert r.status_code == 303, r.text
         assert (await page.get("/onboarding/personal")).status_code == 200  # looking back counts once
