@@ -47,7 +47,8 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
     )
 
     from web.pages import page_routes  # the HTML face
-    from web.pages.common import configure_templates, http_error_handler
+    from web.pages.common import http_error_handler
+    from web.pages.filters import configure_templates
 
     app = Litestar(
         route_handlers=[

@@ -14,7 +14,8 @@ from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
 from web.errors import InvalidInput, NotFound
 from web.generation.services import active_job, list_jobs
-from web.pages.common import WEEKDAY_NAMES, PageUser, is_htmx, redirect, render, safe_next
+from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
+from web.pages.filters import WEEKDAY_NAMES
 from web.plans.api import calendar_response
 from web.plans.chart import load_svg
 from web.plans.log import ScheduleOut, SessionLogIn, clear_log, log_session, schedule
