@@ -81,6 +81,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             await _close(connection)  # the file was switched (tests do)
         connection = aiosqlite.connect(**self.connection_kwargs)
         connection._thread.daemon = True  # aiosqlite starts it on await
+        connection.trainplan_path = self.path  # the file it is open on, whatever `path` says later
         await connection
         connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute("PRAGMA foreign_keys = 1")
@@ -89,9 +90,16 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def give_back(self, connection: aiosqlite.Connection) -> None:
         """Keep a connection for the next query, unless it was left inside a transaction or enough are kept."""
         if len(self._idle) < _KEEP and not _broken(connection):
-            self._idle.append((self.path, connection))
+            self._idle.append((getattr(connection, "trainplan_path", None), connection))
         else:
             await _close(connection)
+
+    async def discard(self, connection: aiosqlite.Connection) -> None:
+        """Close a connection whose state is not known (an operation on it failed or was cancelled, and may
+        still run on its thread): closing rolls back whatever it holds. Shielded, so a cancellation of the
+        caller does not leave it open."""
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(_close(connection))
 
     async def close_connections(self) -> None:
         idle, self._idle = self._idle, []
@@ -107,8 +115,10 @@ class PooledSQLiteEngine(SQLiteEngine):
             try:
                 async with connection.execute(query, args or []) as cursor:
                     rows = await cursor.fetchall()
-            finally:
-                await self.give_back(connection)
+            except BaseException:
+                await self.discard(connection)
+                raise
+            await self.give_back(connection)
             return rows
 
     def transaction(
@@ -134,9 +144,9 @@ class _Transaction(SQLiteTransaction):
         try:
             self.connection = await self.engine.get_connection()
             await self.begin()
-        except BaseException:
+        except BaseException:  # BEGIN may still run after a cancellation: never pool this connection
             if self.connection is not None:
-                await self.engine.give_back(self.connection)
+                await self.engine.discard(self.connection)
             self._release()
             raise
         self.context = self.engine.current_transaction.set(self)
@@ -145,16 +155,23 @@ class _Transaction(SQLiteTransaction):
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
         if self._parent is not None:
             return exception is None
+        ended = False
         try:
             if exception is not None:
                 if not self._rolled_back:
                     await self.rollback()
             elif not self._committed and not self._rolled_back:
                 await self.commit()
+            ended = True
         finally:
-            self.engine.current_transaction.reset(self.context)
             try:
-                await self.engine.give_back(self.connection)
+                # A generator closed from another task has another context: the reset fails there.
+                with contextlib.suppress(ValueError, RuntimeError):
+                    self.engine.current_transaction.reset(self.context)
+                if ended:
+                    await self.engine.give_back(self.connection)
+                else:  # COMMIT or ROLLBACK failed or was cancelled: closing rolls back what is left
+                    await self.engine.discard(self.connection)
             finally:
                 self._release()
         return exception is None

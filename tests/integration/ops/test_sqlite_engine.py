@@ -126,3 +126,59 @@ async def test_a_switched_file_is_not_served_by_old_connections(db, tmp_path):
     finally:
         db.path = first
     assert [r["email"] for r in await User.select(User.email)] == ["old@example.com"]
+
+
+async def test_a_transaction_cancelled_while_it_begins_leaves_nothing_open(db):
+    """Cancelled while BEGIN IMMEDIATE waits on the connection's thread: that connection is closed, not
+    kept (it would hold SQLite's write lock in an open transaction), and later writes land."""
+    await User.count()  # a kept connection, so that the writer goes straight to BEGIN on it
+
+    async def writer() -> None:
+        async with write_transaction():
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(writer())
+    await asyncio.sleep(0)  # one step of the loop: the task takes its turn and sends BEGIN
+    assert db.writer_lock().locked()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not db.writer_lock().locked()
+    assert all(not c.in_transaction for _, c in db._idle)
+    await User.insert(_user("after@example.com"))
+    with sqlite3.connect(db.path) as other:  # another connection sees it: committed, not held open
+        assert other.execute("SELECT count(*) FROM app_user").fetchone() == (1,)
+
+
+async def test_a_transaction_left_from_another_context_still_lets_go(db):
+    """An async generator holding a transaction, closed by another task (as the finaliser does): its
+    context differs, the reset fails, and the lock must be released all the same."""
+
+    async def rows():
+        async with write_transaction():
+            await User.insert(_user("gen@example.com"))
+            yield 1
+
+    generator = rows()
+    assert await generator.__anext__() == 1
+    assert db.writer_lock().locked()
+    await asyncio.create_task(generator.aclose())
+    assert not db.writer_lock().locked()
+    async with write_transaction():  # would fail with "database is locked" after the busy timeout
+        await User.insert(_user("next@example.com"))
+
+
+async def test_a_kept_connection_serves_only_the_file_it_was_opened_on(db, tmp_path):
+    await User.insert(_user("first-file@example.com"))
+    await db.close_connections()
+    first = db.path
+    shutil.copy(first, tmp_path / "second.sqlite3")
+    connection = await db.get_connection()  # opened on the first file
+    db.path = str(tmp_path / "second.sqlite3")
+    try:
+        await db.give_back(connection)  # handed back after the switch
+        await User.delete(force=True)
+        assert await User.count() == 0  # the second file, not the first through the kept connection
+    finally:
+        db.path = first
+    assert await User.count() == 1
