@@ -49,11 +49,13 @@ class FunnelStep:
 
 
 async def funnel(days: int, *, until: dt.datetime | None = None) -> list[FunnelStep]:
-    """People (distinct accounts) at each step in the last `days` days."""
+    """The people who signed up in the last `days` days (a cohort: long-standing users logging sessions
+    do not swell the later steps), and how many of them reached each step since."""
     since = (until or now()) - dt.timedelta(days=days)
     rows = await AnalyticsEvent.raw(
-        'SELECT name, COUNT(DISTINCT "user") AS people FROM analytics_event '
-        "WHERE created_at >= {} GROUP BY name",
+        'SELECT name, COUNT(DISTINCT "user") AS people FROM analytics_event WHERE "user" IN '
+        "(SELECT \"user\" FROM analytics_event WHERE name = 'signed_up' AND created_at >= {}) "
+        "GROUP BY name",
         since,
     )
     people = {row["name"]: int(row["people"]) for row in rows}

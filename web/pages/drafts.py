@@ -124,17 +124,22 @@ def answer_errors(answers: dict[str, Any], max_free_text: int) -> dict[str, str]
 
 KM_PER_MILE = 1.609344
 _FEET_INCHES = re.compile(
-    r"""^\s*(?P<ft>\d+(?:\.\d+)?)\s*(?:'|\u2019|ft\.?|feet|foot)\s*"""
-    r"""(?:(?P<in>\d+(?:\.\d+)?)\s*(?:"|\u201d|''|in\.?|inch|inches)?)?\s*$""",
+    r"""^\s*(?P<ft>\d+(?:\.\d+)?)\s*(?:'|\u2019|\u2032|ft\.?|feet|foot)\s*"""
+    r"""(?:(?P<in>\d+(?:\.\d+)?)\s*(?:"|\u201d|\u2033|''|in\.?|inch|inches)?)?\s*$""",
     re.IGNORECASE,
+)
+_INCHES_ONLY = re.compile(
+    r"""^\s*(?P<in>\d+(?:\.\d+)?)\s*(?:"|\u201d|\u2033|in\.?|inch|inches)\s*$""", re.IGNORECASE
 )
 
 
 def inches(raw: str) -> str:
     """A height typed in feet and inches (5'6", 5 ft 6 in, 5ft6, 5') as total inches ("66"); anything
     else as typed (a plain number is already inches; the rules refuse the rest in words)."""
+    if only := _INCHES_ONLY.match(raw):  # 66" or 66 in
+        return only["in"]
     match = _FEET_INCHES.match(raw)
-    if match is None:
+    if match is None or float(match["in"] or 0) >= 12:  # 5'13" is not a height: the rules say so
         return raw.strip()
     total = float(match["ft"]) * 12 + float(match["in"] or 0)
     return f"{total:g}"

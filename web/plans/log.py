@@ -168,10 +168,21 @@ def planned_session(plan: Plan, week: int, session: int) -> PlannedSession:
     return weeks[week].sessions[session - 1]
 
 
+async def scheduled(plan: Plan, week: int, session: int) -> PlannedSession:
+    """A session of the plan that has a date (not one of the first week's before the plan starts)."""
+    planned = planned_session(plan, week, session)
+    if session_date(await start_date_of(plan), week, planned.day) < await start_date_of(plan):
+        raise NotFound(
+            f"Session {session} of week {week} falls before this plan starts: it is not on the schedule.",
+            code="session_not_found",
+        )
+    return planned
+
+
 async def log_session(user: User, plan: Plan, week: int, session: int, entry: SessionLogIn) -> SessionLogOut:
     """Record what happened to one session. Logging it again replaces the entry: a retried request (or a
     second tap) leaves one log, never two."""
-    planned_session(plan, week, session)
+    await scheduled(plan, week, session)
     values = {
         SessionLog.status: entry.status,
         SessionLog.rpe: entry.rpe,
@@ -202,7 +213,7 @@ async def log_session(user: User, plan: Plan, week: int, session: int, entry: Se
 
 
 async def clear_log(plan: Plan, week: int, session: int) -> None:
-    planned_session(plan, week, session)
+    await scheduled(plan, week, session)
     async with write_transaction():
         await SessionLog.delete().where(
             (SessionLog.plan == plan.id) & (SessionLog.week == week) & (SessionLog.session == session)

@@ -59,16 +59,25 @@ async def test_feet_and_inches_become_total_inches(server, typed, inches):
 
 
 async def test_a_height_that_is_not_one_is_refused_in_words_and_the_rest_is_kept(server):
+    """5'13" is not a height (inches past 11): refused in words, not read as 73 in."""
     async with server.client() as client:
         acct = await account(client)
     page, csrf = await _through_questions(server, acct)
     try:
-        personal = {**PERSONAL_FORM, "height": "tall", "height_unit": "in", "_csrf_token": csrf, "go": "next"}
+        personal = {
+            **PERSONAL_FORM,
+            "height": "5'13\"",
+            "height_unit": "in",
+            "_csrf_token": csrf,
+            "go": "next",
+        }
         r = await page.post("/onboarding/personal", data=form_body(personal))
         assert r.status_code == 422
         error = re.search(r'id="f-height-error"[^>]*>(.*?)</p>', r.text, re.S)
         assert error and "Input should" not in error.group(1), r.text[:500]
-        assert 'value="tall"' in r.text and 'value="34"' in r.text  # what was typed stays in the form
+        assert (
+            'value="5&#39;13&#34;"' in r.text and 'value="34"' in r.text
+        )  # what was typed stays in the form
     finally:
         await page.aclose()
 

@@ -11,7 +11,7 @@ import sys
 
 import httpx
 
-from tests.factories import PERSONAL_FORM, QUESTIONS_FORM, account, form_body, until
+from tests.factories import PASSWORD, PERSONAL_FORM, QUESTIONS_FORM, account, form_body, until
 from tests.live import ROOT
 from web import clock
 from web.analytics import FUNNEL, funnel
@@ -50,7 +50,15 @@ async def _walk(server, acct, *, stop_after: str) -> None:
 
 async def test_the_funnel_counts_people_at_each_step_and_says_where_they_stop(server):
     async with server.client() as client:
+        clock.advance(-30 * 86400)  # someone who signed up a month ago ...
+        try:
+            veteran = await account(client)
+        finally:
+            clock.reset()
         done, planned, stopped = [await account(client) for _ in range(3)]
+        r = await client.post("/api/v1/auth/token", json={"email": veteran.email, "password": PASSWORD})
+        veteran.token = r.json()["access_token"]  # signing in again today
+    await _walk(server, veteran, stop_after="questions viewed")  # ... and is active now: not this cohort
     await _walk(server, done, stop_after="logged")
     await _walk(server, planned, stop_after="plan")
     await _walk(server, stopped, stop_after="questions viewed")

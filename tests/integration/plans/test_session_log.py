@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import account, generate_body
 from web import clock
-from web.tables import AnalyticsEvent, SessionLog
+from web.tables import AnalyticsEvent, GenerationJob, SessionLog
 
 
 @pytest.fixture
@@ -195,4 +195,28 @@ async def test_the_plan_page_shows_this_week_and_logs_a_session_in_one_tap(clien
     assert r.status_code == 422
     r = await client.post(action, data={"status": "done"}, headers={"accept": "text/html", "Cookie": cookie})
     assert r.status_code == 403
+    assert await SessionLog.count() == 0
+
+
+async def test_a_session_before_the_plan_starts_cannot_be_logged(client):
+    """A plan that starts mid-week (on a Wednesday) has no Monday session in its first week: it is not on
+    the schedule, and logging it is refused rather than stored where nothing shows it."""
+    acct = await account(client)
+    plan = await _plan(client, acct)
+    job = (
+        await GenerationJob.objects().where(GenerationJob.id == plan["job_id"]).output(load_json=True).first()
+    )
+    monday = dt.date.fromisoformat((await _schedule(client, acct, plan))["start_date"])
+    start = monday + dt.timedelta(days=2)
+    await GenerationJob.update({GenerationJob.brief: {**job.brief, "start_date": start.isoformat()}}).where(
+        GenerationJob.id == job.id
+    )
+    sched = await _schedule(client, acct, plan)
+    assert sched["start_date"] == start.isoformat()
+    assert all(dt.date.fromisoformat(s["date"]) >= start for s in sched["sessions"])
+    first_week = plan["content"]["weeks"][0]["sessions"]
+    early = [i for i, s in enumerate(first_week, start=1) if s["day"] in ("mon", "tue")]
+    assert early, "the plan has a session early in the week"
+    r = await client.put(_url(plan, 1, early[0]), json={"status": "done"}, headers=acct.headers)
+    assert r.status_code == 404 and r.json()["code"] == "session_not_found", r.text
     assert await SessionLog.count() == 0
