@@ -30,7 +30,7 @@ from web.observability import configure_logging, process_exited
 from web.onboarding.api import list_questions
 from web.openapi_contract import ContractJsonPlugin
 from web.openapi_page import LocalSwaggerPlugin
-from web.plans.api import PlanController
+from web.plans.api import CalendarFeedController, PlanController, calendar_feed
 from web.playbook.api import get_playbook
 from web.services import build_services, start, stop
 from web.settings import Settings, get_settings
@@ -52,7 +52,15 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
 
     app = Litestar(
         route_handlers=[
-            api_router(AuthController, GenerationController, PlanController, list_questions, get_playbook),
+            api_router(
+                AuthController,
+                GenerationController,
+                PlanController,
+                CalendarFeedController,
+                list_questions,
+                get_playbook,
+            ),
+            calendar_feed,
             live,
             ready,
             metrics,

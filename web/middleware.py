@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +30,14 @@ SECURITY_HEADERS = [
 
 # API answers that carry nobody's data; every other /api/v1 answer gets `Cache-Control: no-store`.
 PUBLIC_API = frozenset({"/api/v1/onboarding/questions"})
+
+
+_SECRET_PATHS = re.compile(r"^/calendar/[^/]+$")  # a calendar feed's address is its key
+
+
+def _loggable(path: str) -> str:
+    """The path as the log may show it: a calendar feed's secret is left out."""
+    return "/calendar/[feed]" if _SECRET_PATHS.match(path) else path
 
 
 class RequestContextMiddleware:
@@ -72,6 +81,11 @@ class RequestContextMiddleware:
             ms = round((time.perf_counter() - started) * 1000, 1)
             log.info(
                 "request",
-                extra={"method": scope["method"], "path": scope["path"], "status": status, "ms": ms},
+                extra={
+                    "method": scope["method"],
+                    "path": _loggable(scope["path"]),
+                    "status": status,
+                    "ms": ms,
+                },
             )
             request_id_var.reset(token)

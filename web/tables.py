@@ -45,6 +45,8 @@ class UserProfile(Table):
     # The plan version in use. A plain column, not a foreign key: Plan already points at the profile
     # and Piccolo's migrations cannot create a cycle. The save transaction keeps the two consistent.
     active_plan_id = UUID(null=True, default=None)
+    # The secret in the person's calendar feed address (/calendar/<token>.ics); null: no feed.
+    calendar_token = Varchar(length=64, null=True, default=None)  # unique: migration 0010
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

@@ -70,6 +70,7 @@ def test_no_serious_accessibility_violations(axe_context: BrowserContext, app: A
     page.locator("section.this-week .log").first.get_by_role("button", name=re.compile("^Done: ")).click()
     expect(page.locator("section.this-week .log").first.locator(".log-status")).to_contain_text("Done")
     found["plan with a session logged"] = axe_violations(page)
+    check(page, "/calendar", found)
 
     app.fake.script({"name": "refusal", "match": "outline"})
     page.goto("/onboarding/review")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -125,9 +126,16 @@ def test_signup_onboarding_generate_live_progress_plan(page: Page, app: App) -> 
     expect(first_week.locator(".exercises li").first).to_contain_text("Rest")
     shots(page, "plan")
 
-    # The plan goes into a calendar: the link downloads an iCalendar file of its sessions.
+    # The plan goes into a calendar: a secret address to subscribe to (read without any session, as a
+    # calendar app does), and a one-off download.
+    page.get_by_role("link", name="Add to calendar").click()
+    expect(page).to_have_url(re.compile("/calendar$"))
+    feed = page.get_by_label("Your calendar address").input_value()
+    assert re.fullmatch(re.escape(app.url) + r"/calendar/[A-Za-z0-9_-]{43}\.ics", feed), feed
+    subscribed = httpx.get(feed)
+    assert subscribed.status_code == 200 and subscribed.text.count("BEGIN:VEVENT") >= 4
     with page.expect_download() as download:
-        page.get_by_role("link", name="Add to calendar").click()
+        page.get_by_role("link", name="Download a copy instead (.ics)").click()
     ics = Path(download.value.path()).read_text()
     assert download.value.suggested_filename == "trainplan-v1.ics"
     assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") >= 4

@@ -18,6 +18,7 @@ from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
 from web.pages.filters import WEEKDAY_NAMES
 from web.plans.api import calendar_response
 from web.plans.chart import load_svg
+from web.plans.feed import feed_token, feed_url, stop_feed
 from web.plans.log import ScheduleOut, SessionLogIn, clear_log, log_session, schedule
 from web.plans.services import (
     activate_plan,
@@ -198,4 +199,52 @@ async def _apply(user: User, plan: Plan, week: int, session: int, status: str | 
         raise InvalidInput(message, errors=[{"field": "status", "message": message, "code": "invalid"}])
 
 
-ROUTES = [home, show_current_plan, show_plan, plan_calendar_file, show_history, make_active, log_from_page]
+@get("/calendar")
+async def calendar_page(request: Request, user: PageUser) -> Response:
+    """The calendar feed's address, to subscribe to (made on the first visit unless turned off)."""
+    profile = await profile_of(user)
+    stopped = request.query_params.get("done") == "stopped"
+    token = None if stopped else await feed_token(user)
+    plan_id = profile.active_plan_id
+    notice = {
+        "new": "A new address: the old one no longer works. Subscribe again with this one.",
+        "stopped": "The calendar feed is off: its address no longer works.",
+    }.get(request.query_params.get("done") or "")
+    url = feed_url(str(request.base_url), token) if token else None
+    webcal = "webcal://" + url.split("://", 1)[1] if url else None
+    download = f"/plans/{plan_id}/calendar.ics" if plan_id else "/plan"
+    return render(
+        request,
+        "plans/calendar.html",
+        user=user,
+        url=url,
+        webcal_url=webcal,
+        notice=notice,
+        download=download,
+    )
+
+
+@post("/calendar/new", status_code=303)
+async def calendar_new(request: Request, user: PageUser) -> Response:
+    await feed_token(user, new=True)
+    return redirect(request, "/calendar?done=new")
+
+
+@post("/calendar/stop", status_code=303)
+async def calendar_stop(request: Request, user: PageUser) -> Response:
+    await stop_feed(user)
+    return redirect(request, "/calendar?done=stopped")
+
+
+ROUTES = [
+    home,
+    show_current_plan,
+    show_plan,
+    plan_calendar_file,
+    show_history,
+    make_active,
+    log_from_page,
+    calendar_page,
+    calendar_new,
+    calendar_stop,
+]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from pydantic import BaseModel
 
 from web.analytics import record
 from web.auth.guards import BEARER, CurrentUser
 from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
+from web.errors import NotFound
 from web.plans.chart import load_svg
+from web.plans.feed import feed_calendar, feed_token, feed_url, stop_feed
 from web.plans.log import ScheduleOut, SessionLogIn, SessionLogOut, clear_log, log_session, schedule
 from web.plans.schemas import PlanOut, PlanSummary, plan_out, plan_summary
 from web.plans.services import (
@@ -32,6 +35,48 @@ async def calendar_response(plan: Plan) -> Response[str]:
         "Cache-Control": "private, no-store",
     }
     return Response(await plan_calendar(plan), media_type="text/calendar; charset=utf-8", headers=headers)
+
+
+class CalendarFeedOut(BaseModel):
+    url: str  # https://.../calendar/<secret>.ics: subscribe to it in Google, Apple or Outlook calendars
+    webcal_url: str  # the same with webcal://, which opens the calendar app on phones
+
+
+def _feed_out(request: Request, token: str) -> CalendarFeedOut:
+    url = feed_url(str(request.base_url), token)
+    return CalendarFeedOut(url=url, webcal_url="webcal://" + url.split("://", 1)[1])
+
+
+class CalendarFeedController(Controller):
+    path = "/api/v1/calendar"
+    tags = ["plans"]
+    security = BEARER
+
+    @get("/", operation_id="GetCalendarFeed")
+    async def get_feed(self, request: Request, user: CurrentUser) -> CalendarFeedOut:
+        """Your calendar feed's address (made on first use): calendars that subscribe to it follow your
+        active plan. Keep it secret: anyone with the address can read your sessions."""
+        return _feed_out(request, await feed_token(user))
+
+    @post("/new", operation_id="RenewCalendarFeed", status_code=HTTP_200_OK)
+    async def new_feed(self, request: Request, user: CurrentUser) -> CalendarFeedOut:
+        """A new address; the old one stops working at once (subscribe again with the new one)."""
+        return _feed_out(request, await feed_token(user, new=True))
+
+    @delete("/", operation_id="StopCalendarFeed", status_code=HTTP_204_NO_CONTENT)
+    async def stop(self, user: CurrentUser) -> None:
+        """No feed any more: the address stops working."""
+        await stop_feed(user)
+
+
+@get("/calendar/{name:str}", include_in_schema=False, media_type="text/calendar")
+async def calendar_feed(name: FromPath[str]) -> Response[str]:
+    """The feed calendars poll: its secret address is the key (no session, no token)."""
+    calendar = await feed_calendar(name.removesuffix(".ics")) if name.endswith(".ics") else None
+    if calendar is None:
+        raise NotFound("There is no calendar at this address (it may have been replaced).", code="not_found")
+    headers = {"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
+    return Response(calendar, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
 SESSION_LOG = "/{plan_id:uuid}/weeks/{week:int}/sessions/{session:int}/log"
