@@ -171,7 +171,8 @@ def planned_session(plan: Plan, week: int, session: int) -> PlannedSession:
 async def scheduled(plan: Plan, week: int, session: int) -> PlannedSession:
     """A session of the plan that has a date (not one of the first week's before the plan starts)."""
     planned = planned_session(plan, week, session)
-    if session_date(await start_date_of(plan), week, planned.day) < await start_date_of(plan):
+    start = await start_date_of(plan)
+    if session_date(start, week, planned.day) < start:
         raise NotFound(
             f"Session {session} of week {week} falls before this plan starts: it is not on the schedule.",
             code="session_not_found",

@@ -75,8 +75,18 @@ async def test_logging_a_session_twice_keeps_one_log_and_undo_opens_it_again(cli
         "session": 1,
         "logged_at": None,
     }
-    again = await client.put(_url(plan, 1, 1), json={**body, "rpe": 8}, headers=acct.headers)
+    lifted = [
+        {"name": "Goblet squat", "load_kg": 16, "reps": 8},
+        {"name": "Easy run", "distance_km": 5.2, "minutes": 31},
+    ]
+    again = await client.put(
+        _url(plan, 1, 1), json={**body, "rpe": 8, "exercises": lifted}, headers=acct.headers
+    )
     assert again.status_code == 200 and again.json()["rpe"] == 8
+    assert again.json()["exercises"] == [
+        {"name": "Goblet squat", "load_kg": 16.0, "reps": 8, "distance_km": None, "minutes": None},
+        {"name": "Easy run", "load_kg": None, "reps": None, "distance_km": 5.2, "minutes": 31.0},
+    ]
     assert await SessionLog.count() == 1
     logged = [s for s in (await _schedule(client, acct, plan))["sessions"] if s["log"]]
     assert [(s["week"], s["session"], s["log"]["rpe"]) for s in logged] == [(1, 1, 8)]
