@@ -49,7 +49,13 @@ async def follow(client: httpx.AsyncClient, acct: Account, job: dict, last_id: s
     events: list = []
     for _ in range(20):
         headers = {**acct.headers, **({"Last-Event-ID": last_id} if last_id else {})}
-        status, got = await read_events(client, job["events_url"], headers)
+        try:
+            status, got = await read_events(client, job["events_url"], headers)
+        except (
+            httpx.TransportError
+        ):  # the connection dropped: reconnect after what was seen, as EventSource does
+            await asyncio.sleep(0.2)  # EventSource's reconnection delay
+            continue
         if status == 204:
             return events
         assert status == 200, status

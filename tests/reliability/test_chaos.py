@@ -109,7 +109,10 @@ async def test_chaos_across_processes(database, server_process, redis_process, t
     try:
         for worker in workers:
             worker.start()
-        clients = [httpx.AsyncClient(base_url=w.url, timeout=60) for w in webs]
+        # Idle connections are dropped after 1 s, well before uvicorn closes them (5 s): reusing one the
+        # server is closing at that moment is a client-side race, not what this run is about.
+        limits = httpx.Limits(keepalive_expiry=1)
+        clients = [httpx.AsyncClient(base_url=w.url, timeout=60, limits=limits) for w in webs]
         people = await asyncio.gather(*(_person(random.choice(clients), n) for n in range(USERS)))
         done, second_wave = asyncio.Event(), asyncio.Event()
         chaos = asyncio.create_task(_chaos(workers, redis, fake, done, second_wave))
@@ -160,7 +163,16 @@ async def _generate_twice(clients, acct: Account, n: int, second_wave: asyncio.E
             await second_wave.wait()
         answers = responses(plan_weeks=weeks)
         body = generate_body(acct.profile_id, info=info, answers=answers, regenerate=regenerate)
-        r = await random.choice(clients).post("/api/v1/plans/generate", json=body, headers=acct.headers)
+        # As a mobile client does: an Idempotency-Key, and the same request again on a connection error
+        # (another web process, the same key: the same job, never a second one).
+        headers = {**acct.headers, "Idempotency-Key": f"chaos-{n}-{weeks}"}
+        for attempt in (1, 2, 3):
+            try:
+                r = await random.choice(clients).post("/api/v1/plans/generate", json=body, headers=headers)
+                break
+            except httpx.TransportError:
+                if attempt == 3:
+                    raise
         assert r.status_code == 202, r.text
         seen.append(await follow(random.choice(clients), acct, r.json()["job"]))
     return seen
