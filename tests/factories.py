@@ -144,3 +144,14 @@ async def until(check, *, timeout: float = 10, interval: float = 0.02, what: str
         if loop.time() > ends:
             raise AssertionError(f"{what} did not happen within {timeout} s")
         await asyncio.sleep(interval)
+
+
+async def made_plan(client, acct: Account, **extra: Any) -> dict:
+    """A plan made through the API for `acct` (waiting for it: Prefer: wait), as the API returns it."""
+    r = await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id, **extra),
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["plan"]

@@ -31,10 +31,27 @@ FUNNEL: list[tuple[str, str]] = [
 ]
 
 
+async def write_event(
+    name: str,
+    user_id: uuid.UUID | None,
+    *,
+    job_id: uuid.UUID | None = None,
+    at: dt.datetime | None = None,
+    **properties: Any,
+) -> None:
+    """One event, written in the caller's transaction when there is one (and undone with it): the
+    events that belong with a change of state (a job started, failed or saved, a plan made active, a
+    session logged)."""
+    await AnalyticsEvent(
+        name=name, user=user_id, job=job_id, properties=properties, created_at=at or now()
+    ).save()
+
+
 async def record(name: str, user_id: uuid.UUID | None, **properties: Any) -> None:
-    """Record one event. Analytics never fails a request: a write that fails is logged and dropped."""
+    """Record one event on its own (a page seen, a button pressed). Analytics never fails a request: a
+    write that fails is logged and dropped."""
     try:
-        await AnalyticsEvent(name=name, user=user_id, properties=properties, created_at=now()).save()
+        await write_event(name, user_id, **properties)
     except Exception as exc:
         log.warning("analytics event dropped", extra={"event": name, "error_type": type(exc).__name__})
 

@@ -7,12 +7,9 @@ import uuid
 from typing import Any
 
 from web.analytics import record
-from web.generation.progress import last_event_seq
 from web.generation.services import Submission, cancel_job, submit_generation
 from web.onboarding.schemas import GenerateRequest
 from web.tables import GenerationJob, Plan, User
-
-__all__ = ["cancel", "job_plan_id", "last_event_seq", "submit"]
 
 
 async def submit(

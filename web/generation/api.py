@@ -18,8 +18,8 @@ from starlette.background import BackgroundTask
 
 from web.auth.guards import BEARER, CurrentUser, bearer_token, user_from_token
 from web.errors import InvalidInput
-from web.generation.actions import cancel, job_plan_id, last_event_seq, submit
-from web.generation.progress import TERMINAL_EVENTS, TERMINAL_STATUSES
+from web.generation.actions import cancel, job_plan_id, submit
+from web.generation.progress import TERMINAL_EVENTS, TERMINAL_STATUSES, last_event_seq
 from web.generation.schemas import GenerationOut, JobOut, job_out
 from web.generation.services import get_job, list_jobs, own_job
 from web.onboarding.schemas import GenerateRequest

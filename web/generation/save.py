@@ -10,11 +10,12 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Max
 
+from web.analytics import write_event
 from web.clock import now
 from web.db import write_transaction
 from web.domain.plan import PlanContent
 from web.generation.progress import LeaseLost, append_event, event_payload, fenced
-from web.tables import AnalyticsEvent, GenerationJob, Plan, UserProfile
+from web.tables import GenerationJob, Plan, UserProfile
 
 log = logging.getLogger("web.generation.save")
 
@@ -74,11 +75,13 @@ async def save_plan(job: GenerationJob, content: PlanContent, coach: str, usage:
             raise LeaseLost(f"job {job.id} attempt {job.attempts}")
         job.status, job.stage, job.stage_text, job.percent = "succeeded", "done", "Your plan is ready", 100
         await append_event(job.id, "done", event_payload(job, plan_id=str(plan.id), coach=coach), at)
-        await AnalyticsEvent(
-            name="plan_generation_succeeded",
-            user=job.user,
-            job=job.id,
-            properties={"coach": coach, "weeks": len(content.weeks), "version": plan.version},
-            created_at=at,
-        ).save()
+        await write_event(
+            "plan_generation_succeeded",
+            job.user,
+            job_id=job.id,
+            at=at,
+            coach=coach,
+            weeks=len(content.weeks),
+            version=plan.version,
+        )
     return plan

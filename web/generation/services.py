@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from web.analytics import write_event
 from web.clock import now
 from web.db import is_unique_violation, with_retries, write_transaction
 from web.domain.brief import TrainingBrief
@@ -19,7 +20,7 @@ from web.generation.progress import TERMINAL_STATUSES, Notifier, append_event, e
 from web.onboarding.formatter import build_brief
 from web.onboarding.schemas import GenerateRequest
 from web.playbook.services import match_context, playbook_of
-from web.tables import AnalyticsEvent, GenerationJob, Plan, User, UserProfile
+from web.tables import GenerationJob, Plan, User, UserProfile
 
 log = logging.getLogger("web.generation")
 
@@ -208,13 +209,8 @@ async def _create_job(user, profile, request, digest, key, settings, request_id)
         await append_event(job.id, "queued", event_payload(job), created)
         if key:
             await insert_key(user, key, digest, job.id, settings)
-        await record_analytics("plan_generation_started", user.id, job.id, {"kind": job.kind}, created)
+        await write_event("plan_generation_started", user.id, job_id=job.id, at=created, kind=job.kind)
     return Submission(job=job, plan=None, created=True)
-
-
-async def record_analytics(name: str, user_id, job_id, properties: dict[str, Any], at) -> None:
-    """PII-safe funnel events: codes, counts and durations only."""
-    await AnalyticsEvent(name=name, user=user_id, job=job_id, properties=properties, created_at=at).save()
 
 
 def cancelled_values(at) -> dict[Any, Any]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from web.analytics import write_event
 from web.clock import now
 from web.db import write_transaction
 from web.generation.failures import failure_for
 from web.generation.progress import append_event, event_payload, fenced
-from web.generation.services import cancelled_values, record_analytics
+from web.generation.services import cancelled_values
 from web.tables import GenerationJob
 
 
@@ -118,5 +119,5 @@ async def end_failed(
             job.status, job.stage, job.stage_text = "failed", "failed", "Generation failed"
             error = {"code": code, "message": failure.message, "retryable": failure.retryable}
             await append_event(job.id, "failed", event_payload(job, error=error), at)
-            await record_analytics("plan_generation_failed", job.user, job.id, {"code": code}, at)
+            await write_event("plan_generation_failed", job.user, job_id=job.id, at=at, code=code)
     return bool(failed)

@@ -226,12 +226,12 @@ def summary(step: str, draft: Draft) -> list[tuple[str, str]]:
         if f.is_list:
             shown = ", ".join(labels.get(v, v) for v in f.value) or "None"
         elif f.kind == "measure":
-            typed_feet = f.typed_as_text and _FEET_INCHES.match(f.value)  # 5'6" says its units itself
-            shown = (
-                (f.value.strip() if typed_feet else f"{f.value} {f.unit}")
-                if f.value.strip()
-                else "Not answered"
-            )
+            if not f.value.strip():
+                shown = "Not answered"
+            elif f.typed_as_text and _FEET_INCHES.match(f.value):  # 5'6" says its units itself
+                shown = f.value.strip()
+            else:
+                shown = f"{f.value} {f.unit}"
         elif f.kind in ("radio", "scale") and f.value:
             shown = labels.get(f.value, f.value) if f.kind == "radio" else f"{f.value} of {len(f.options)}"
         else:

@@ -14,10 +14,10 @@ from litestar.types import ASGIApp
 
 from web.auth.services import profile_of
 from web.errors import AppError, InvalidInput
-from web.generation.actions import cancel, job_plan_id, last_event_seq, submit
+from web.generation.actions import cancel, job_plan_id, submit
 from web.generation.api import event_stream
 from web.generation.failures import failure_for
-from web.generation.progress import TERMINAL_STATUSES
+from web.generation.progress import TERMINAL_STATUSES, last_event_seq
 from web.generation.services import active_job, own_job
 from web.onboarding.validation import parse_generate_request
 from web.pages.common import PageUser, is_htmx, redirect, render, render_string

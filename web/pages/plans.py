@@ -18,7 +18,7 @@ from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
 from web.pages.filters import WEEKDAY_NAMES
 from web.plans.api import calendar_response
 from web.plans.chart import load_svg
-from web.plans.feed import feed_token, feed_url, stop_feed
+from web.plans.feed import feed_token, feed_urls, stop_feed
 from web.plans.log import ScheduleOut, SessionLogIn, clear_log, log_session, schedule
 from web.plans.services import (
     activate_plan,
@@ -130,21 +130,21 @@ def version_changes(plans: list[Plan]) -> dict[UUID, list[str]]:
     out: dict[UUID, list[str]] = {}
     earlier = None
     for plan in sorted(plans, key=lambda p: p.version):
-        now_ = _shape(plan)
+        shape = _shape(plan)
         if earlier is None:
             out[plan.id] = ["The first plan."]
         else:
             said = {
-                "weeks": f"{now_['weeks']} weeks (was {earlier['weeks']})",
-                "sessions": f"{now_['sessions']} sessions a week (was {earlier['sessions']})",
-                "days": f"on {now_['days']} (was {earlier['days']})",
-                "minutes": f"about {now_['minutes']} min a session (was {earlier['minutes']})",
+                "weeks": f"{shape['weeks']} weeks (was {earlier['weeks']})",
+                "sessions": f"{shape['sessions']} sessions a week (was {earlier['sessions']})",
+                "days": f"on {shape['days']} (was {earlier['days']})",
+                "minutes": f"about {shape['minutes']} min a session (was {earlier['minutes']})",
                 "coach": "made by another coach",
             }
-            out[plan.id] = [text for key, text in said.items() if now_[key] != earlier[key]] or [
+            out[plan.id] = [text for key, text in said.items() if shape[key] != earlier[key]] or [
                 "Same shape as the version before: written again."
             ]
-        earlier = now_
+        earlier = shape
     return out
 
 
@@ -210,8 +210,7 @@ async def calendar_page(request: Request, user: PageUser) -> Response:
         "new": "A new address: the old one no longer works. Subscribe again with this one.",
         "stopped": "The calendar feed is off: its address no longer works.",
     }.get(request.query_params.get("done") or "")
-    url = feed_url(str(request.base_url), token) if token else None
-    webcal = "webcal://" + url.split("://", 1)[1] if url else None
+    url, webcal = feed_urls(str(request.base_url), token) if token else (None, None)
     download = f"/plans/{plan_id}/calendar.ics" if plan_id else "/plan"
     return render(
         request,

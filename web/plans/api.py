@@ -15,7 +15,7 @@ from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
 from web.errors import NotFound
 from web.plans.chart import load_svg
-from web.plans.feed import feed_calendar, feed_token, feed_url, stop_feed
+from web.plans.feed import feed_calendar, feed_token, feed_urls, stop_feed
 from web.plans.log import ScheduleOut, SessionLogIn, SessionLogOut, clear_log, log_session, schedule
 from web.plans.schemas import PlanOut, PlanSummary, plan_out, plan_summary
 from web.plans.services import (
@@ -43,8 +43,8 @@ class CalendarFeedOut(BaseModel):
 
 
 def _feed_out(request: Request, token: str) -> CalendarFeedOut:
-    url = feed_url(str(request.base_url), token)
-    return CalendarFeedOut(url=url, webcal_url="webcal://" + url.split("://", 1)[1])
+    url, webcal = feed_urls(str(request.base_url), token)
+    return CalendarFeedOut(url=url, webcal_url=webcal)
 
 
 class CalendarFeedController(Controller):

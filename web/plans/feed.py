@@ -47,5 +47,7 @@ async def feed_calendar(token: str) -> str | None:
     return await plan_calendar(await own_plan(user, profile.active_plan_id))
 
 
-def feed_url(base: str, token: str) -> str:
-    return f"{base.rstrip('/')}/calendar/{token}.ics"
+def feed_urls(base: str, token: str) -> tuple[str, str]:
+    """The feed's address, and the same with webcal:// (which opens the calendar app on phones)."""
+    url = f"{base.rstrip('/')}/calendar/{token}.ics"
+    return url, "webcal://" + url.split("://", 1)[1]

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from web.analytics import write_event
 from web.clock import now
 from web.db import is_unique_violation, write_transaction
 from web.domain.enums import Injury, SessionKind, Weekday
@@ -21,7 +22,7 @@ from web.domain.plan import PlanContent, PlannedSession
 from web.domain.text import CleanText
 from web.errors import NotFound
 from web.plans.calendar import plan_start, session_date
-from web.tables import AnalyticsEvent, GenerationJob, Plan, SessionLog, User
+from web.tables import GenerationJob, Plan, SessionLog, User
 
 
 class _In(BaseModel):
@@ -202,10 +203,7 @@ async def log_session(user: User, plan: Plan, week: int, session: int, entry: Se
                     for column, value in values.items():
                         setattr(row, column._meta.name, value)
                     await row.save()
-                properties = {"status": entry.status, "week": week}
-                await AnalyticsEvent(
-                    name="session_logged", user=user.id, properties=properties, created_at=now()
-                ).save()
+                await write_event("session_logged", user.id, status=entry.status, week=week)
             break
         except Exception as exc:  # a parallel first log of the same session won the insert: update it
             if attempt == 2 or not is_unique_violation(exc):

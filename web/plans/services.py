@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import uuid
 
+from web.analytics import write_event
 from web.clock import now
 from web.db import write_transaction
 from web.domain.plan import PlanContent
 from web.errors import NotFound
 from web.plans.calendar import plan_ics
 from web.plans.log import start_date_of
-from web.tables import AnalyticsEvent, Plan, User, UserProfile
+from web.tables import Plan, User, UserProfile
 
 log = logging.getLogger("web.plans")
 
@@ -52,9 +53,7 @@ async def activate_plan(user: User, plan_id: uuid.UUID) -> Plan:
         await UserProfile.update({UserProfile.active_plan_id: plan.id, UserProfile.updated_at: now()}).where(
             UserProfile.id == plan.profile
         )
-        await AnalyticsEvent(
-            name="plan_activated", user=user.id, properties={"version": plan.version}, created_at=now()
-        ).save()
+        await write_event("plan_activated", user.id, version=plan.version)
     log.info("plan activated", extra={"plan_id": str(plan.id), "version": plan.version})
     return plan
 

@@ -7,17 +7,7 @@ import logging
 
 import httpx
 
-from tests.factories import account, generate_body
-
-
-async def _plan(client, acct, **extra) -> dict:
-    r = await client.post(
-        "/api/v1/plans/generate",
-        json=generate_body(acct.profile_id, **extra),
-        headers={**acct.headers, "Prefer": "wait=20"},
-    )
-    assert r.status_code == 200, r.text
-    return r.json()["plan"]
+from tests.factories import account, made_plan
 
 
 async def test_a_feed_follows_the_active_plan_and_can_be_renewed_or_stopped(server, caplog):
@@ -25,7 +15,7 @@ async def test_a_feed_follows_the_active_plan_and_can_be_renewed_or_stopped(serv
     async with server.client() as client:
         acct, other = await account(client), await account(client)
         assert (await client.get("/api/v1/calendar")).status_code == 401
-        first = await _plan(client, acct)
+        first = await made_plan(client, acct)
         feed = (await client.get("/api/v1/calendar", headers=acct.headers)).json()
         assert feed["url"].startswith(server.url + "/calendar/") and feed["url"].endswith(".ics")
         assert feed["webcal_url"] == "webcal://" + feed["url"].split("://", 1)[1]
@@ -37,7 +27,7 @@ async def test_a_feed_follows_the_active_plan_and_can_be_renewed_or_stopped(serv
             assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
             assert f"trainplan-{first['id']}" in r.text or first["id"] in r.text
             # A new version becomes active: the same address now serves it.
-            second = await _plan(client, acct, regenerate=True)
+            second = await made_plan(client, acct, regenerate=True)
             r = await calendar_app.get(feed["url"])
             assert second["id"] in r.text and first["id"] not in r.text
 

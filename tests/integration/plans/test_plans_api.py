@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from tests.factories import account, generate_body, personal_info
-
-
-async def _plan(client, acct, **extra):
-    r = await client.post(
-        "/api/v1/plans/generate",
-        json=generate_body(acct.profile_id, **extra),
-        headers={**acct.headers, "Prefer": "wait=20"},
-    )
-    assert r.status_code == 200, r.text
-    return r.json()["plan"]
+from tests.factories import account, generate_body, made_plan, personal_info
 
 
 async def test_versions_and_rollback(client):
     acct = await account(client)
-    v1 = await _plan(client, acct)
-    v2 = await _plan(client, acct, regenerate=True)
+    v1 = await made_plan(client, acct)
+    v2 = await made_plan(client, acct, regenerate=True)
     assert (v1["version"], v2["version"]) == (1, 2)
     r = await client.post(f"/api/v1/plans/{v1['id']}/activate", headers=acct.headers)
     assert r.status_code == 200 and r.json()["is_active"]
@@ -71,7 +61,7 @@ async def test_question_set(client):
 
 async def test_history_lists_attempts(client):
     acct = await account(client)
-    await _plan(client, acct)
+    await made_plan(client, acct)
     history = (await client.get("/api/v1/generations", headers=acct.headers)).json()
     assert len(history) == 1 and history[0]["status"] == "succeeded" and history[0]["plan_id"]
 
@@ -118,7 +108,7 @@ async def test_openapi_documents_request_bodies_read_by_hand(client):
 
 async def test_a_plan_says_why_and_draws_its_weekly_load(client):
     acct = await account(client)
-    plan = await _plan(client, acct, info=personal_info(injuries=["knee"]))
+    plan = await made_plan(client, acct, info=personal_info(injuries=["knee"]))
     content = plan["content"]
     assert {c["code"] for c in content["constraints"]} >= {
         "days",
@@ -159,7 +149,7 @@ async def test_a_plan_goes_into_a_calendar_on_the_persons_days(client):
     from web.tables import GenerationJob
 
     acct = await account(client)
-    plan = await _plan(client, acct)
+    plan = await made_plan(client, acct)
     r = await client.get(f"/api/v1/plans/{plan['id']}/calendar.ics", headers=acct.headers)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
     assert "attachment" in r.headers["content-disposition"] and "no-store" in r.headers["cache-control"]

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from tests.factories import account, generate_body
+from tests.factories import account, made_plan
 from web import clock
 from web.tables import AnalyticsEvent, GenerationJob, SessionLog
 
@@ -17,16 +17,6 @@ from web.tables import AnalyticsEvent, GenerationJob, SessionLog
 def moved_clock():
     yield clock
     clock.reset()
-
-
-async def _plan(client, acct) -> dict:
-    r = await client.post(
-        "/api/v1/plans/generate",
-        json=generate_body(acct.profile_id),
-        headers={**acct.headers, "Prefer": "wait=20"},
-    )
-    assert r.status_code == 200, r.text
-    return r.json()["plan"]
 
 
 async def _schedule(client, acct, plan) -> dict:
@@ -42,7 +32,7 @@ def _url(plan: dict, week: int, session: int) -> str:
 
 async def test_every_session_is_dated_from_the_plans_first_day(client):
     acct = await account(client)
-    plan = await _plan(client, acct)
+    plan = await made_plan(client, acct)
     sched = await _schedule(client, acct, plan)
     start = dt.date.fromisoformat(sched["start_date"])
     today = dt.date.fromisoformat(sched["today"])
@@ -63,7 +53,7 @@ async def test_every_session_is_dated_from_the_plans_first_day(client):
 
 async def test_logging_a_session_twice_keeps_one_log_and_undo_opens_it_again(client):
     acct = await account(client)
-    plan = await _plan(client, acct)
+    plan = await made_plan(client, acct)
     body = {"status": "done", "rpe": 7, "minutes": 52, "note": "felt strong"}
     first = await client.put(_url(plan, 1, 1), json=body, headers=acct.headers)
     assert first.status_code == 200, first.text
@@ -100,7 +90,7 @@ async def test_logging_a_session_twice_keeps_one_log_and_undo_opens_it_again(cli
 
 async def test_the_same_log_sent_at_once_many_times_is_one_log(client):
     acct = await account(client)
-    plan = await _plan(client, acct)
+    plan = await made_plan(client, acct)
     body = {"status": "skipped", "note": "travelling"}
     answers = await asyncio.gather(
         *(client.put(_url(plan, 1, 2), json=body, headers=acct.headers) for _ in range(8))
@@ -111,7 +101,7 @@ async def test_the_same_log_sent_at_once_many_times_is_one_log(client):
 
 async def test_adherence_as_the_days_pass(client, moved_clock):
     acct = await account(client)
-    plan = await _plan(client, acct)
+    plan = await made_plan(client, acct)
     sched = await _schedule(client, acct, plan)
     week1 = [s for s in sched["sessions"] if s["week"] == 1]
     assert len(week1) >= 3
@@ -131,12 +121,19 @@ async def test_adherence_as_the_days_pass(client, moved_clock):
         "missed": len(week1) - 2,
         "percent": round(100 / len(week1)),
     }
-    assert [s["is_today"] for s in later["sessions"] if s["is_today"]] in ([], [True])
+    # The moved clock's day is "today": the sessions on it, and only those, say so.
+    assert later["today"] == (start + dt.timedelta(days=7)).isoformat()
+    assert [s["date"] for s in later["sessions"] if s["is_today"]] == [
+        s["date"] for s in later["sessions"] if s["date"] == later["today"]
+    ]
+    assert any(s["is_today"] for s in later["sessions"]) == any(
+        s["date"] == later["today"] for s in later["sessions"]
+    )
 
 
 async def test_bad_logs_are_refused_and_nothing_is_written(client):
     acct, other = await account(client), await account(client)
-    plan = await _plan(client, acct)
+    plan = await made_plan(client, acct)
     cases = [
         ({"status": "maybe"}, 1, 1, 422, "status"),
         ({"status": "done", "rpe": 11}, 1, 1, 422, "rpe"),
@@ -168,7 +165,7 @@ async def test_bad_logs_are_refused_and_nothing_is_written(client):
 
 async def test_the_plan_page_shows_this_week_and_logs_a_session_in_one_tap(client):
     acct = await account(client)
-    plan = await _plan(client, acct)
+    plan = await made_plan(client, acct)
     cookie = f"trainplan_session={acct.token}"
     page = await client.get("/plan", headers={"accept": "text/html", "Cookie": cookie})
     assert page.status_code == 200
@@ -212,7 +209,7 @@ async def test_a_session_before_the_plan_starts_cannot_be_logged(client):
     """A plan that starts mid-week (on a Wednesday) has no Monday session in its first week: it is not on
     the schedule, and logging it is refused rather than stored where nothing shows it."""
     acct = await account(client)
-    plan = await _plan(client, acct)
+    plan = await made_plan(client, acct)
     job = (
         await GenerationJob.objects().where(GenerationJob.id == plan["job_id"]).output(load_json=True).first()
     )
