@@ -23,6 +23,7 @@ from web import db
 from web.auth.api import AuthController
 from web.auth.guards import api_router
 from web.errors import AppError, app_error_handler, http_exception_handler_with, internal_error_handler
+from web.generation.adapt_api import PlanChangeController
 from web.generation.api import GenerationController
 from web.health import live, metrics, ready
 from web.middleware import RequestContextMiddleware
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
                 AuthController,
                 GenerationController,
                 PlanController,
+                PlanChangeController,
                 CalendarFeedController,
                 list_questions,
                 get_playbook,

@@ -21,6 +21,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from pydantic import BaseModel
 
 from web.auth.services import MIN_PASSWORD
+from web.generation.adapt import WeekRedoIn
 from web.onboarding.questions import QUESTIONS, Question, QuestionType
 from web.onboarding.schemas import CM_PER_IN, HEIGHT_CM, KG_PER_LB, WEIGHT_KG
 from web.plans.log import SessionLogIn
@@ -42,6 +43,8 @@ CLOSED = (
     "QuestionRef",
     "SessionLogIn",
     "ExerciseResult",
+    "WeekRedoIn",
+    "SwapIn",
 )
 
 
@@ -66,6 +69,7 @@ def publish(doc: dict[str, Any], *, max_free_text: int) -> dict[str, Any]:
     _personal_info(schemas["PersonalInfo"], max_free_text)
     _generate_request(schemas, max_free_text)
     _as_pydantic_says(schemas, SessionLogIn)
+    _as_pydantic_says(schemas, WeekRedoIn)
     schemas["SessionLogIn"]["properties"]["note"]["pattern"] = CLEAN_TEXT
     schemas["ExerciseResult"]["properties"]["name"]["pattern"] = CLEAN_TEXT
     _problems(doc)
@@ -247,11 +251,20 @@ def _links(paths: dict[str, Any]) -> None:
             "ActivatePlan": {"operationId": "ActivatePlan", "parameters": plan},
             "GetPlanCalendar": {"operationId": "GetPlanCalendar", "parameters": plan},
             "GetPlanSchedule": {"operationId": "GetPlanSchedule", "parameters": plan},
+            "AdjustPlan": {"operationId": "AdjustPlan", "parameters": plan},
         }
     first = {"plan_id": "$response.body#/plan_id", "week": "$response.body#/sessions/0/week"}
     paths["/api/v1/plans/{plan_id}/schedule"]["get"]["responses"]["200"]["links"] = {
         "LogSession": {
             "operationId": "LogSession",
             "parameters": {**first, "session": "$response.body#/sessions/0/session"},
-        }
+        },
+        "RedoWeek": {
+            "operationId": "RedoWeek",
+            "parameters": {"plan_id": "$response.body#/plan_id", "week": "$response.body#/current_week"},
+        },
+        "ListExerciseAlternatives": {
+            "operationId": "ListExerciseAlternatives",
+            "parameters": {**first, "session": "$response.body#/sessions/0/session", "exercise": 1},
+        },
     }

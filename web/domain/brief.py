@@ -64,6 +64,9 @@ class TrainingBrief(BaseModel):
     focus: list[Focus] = Field(default_factory=list)
     understood: list[str] = Field(default_factory=list)  # what was read, in sentences for the summary
     unparsed: list[str] = Field(default_factory=list)  # words no rule understood: for the LLM and shown back
+    # Set by "adjust the rest of my plan" from the training log: -1 lighter (sets, effort, running), +1 a
+    # little harder (effort on the main lifts), 0 as planned.
+    effort: int = Field(default=0, ge=-1, le=1)
 
     @property
     def wants_running(self) -> bool:

@@ -100,6 +100,15 @@ class WeekLoad(BaseModel):
     is_deload: bool
 
 
+class Adaptation(BaseModel):
+    """What a changed version changed of the one before it, and why (web/domain/adapt.py)."""
+
+    kind: str  # adjust | redo_week | swap
+    from_version: int
+    weeks: list[int]  # the weeks written anew (or changed, for a swap)
+    changes: list[str]  # what changed and why, in sentences
+
+
 class PlanContent(_Strict):
     """A whole plan: what is saved and shown."""
 
@@ -117,3 +126,5 @@ class PlanContent(_Strict):
     not_understood: list[str] = Field(default_factory=list)
     # Why this plan: each hard constraint and how the plan respects it (web/domain/explain.py).
     constraints: list[Constraint] = Field(default_factory=list)
+    # Set on a version made by changing the one before it: adjusting, redoing a week, swapping.
+    adaptation: Adaptation | None = None

@@ -268,3 +268,15 @@ def check_plan(brief: TrainingBrief, plan: PlanContent) -> list[Violation]:
         target = targets[index] if index < len(targets) else None
         out.extend(check_week(brief, week, plan.weeks[:index], target))
     return out
+
+
+def check_rewritten(brief: TrainingBrief, plan: PlanContent, numbers: Sequence[int]) -> list[Violation]:
+    """`check_plan` for a changed version: the plan's shape, and every rule on the weeks written anew under
+    `brief` (the other weeks passed when they were written, under the brief they were written for)."""
+    out = _check_weeks(brief, plan)
+    targets = plan.skeleton.weeks if plan.skeleton is not None else ()
+    for index, week in enumerate(plan.weeks):
+        if week.number in numbers:
+            target = targets[index] if index < len(targets) else None
+            out.extend(check_week(brief, week, plan.weeks[:index], target))
+    return out

@@ -36,6 +36,7 @@ from web.domain.periods import (
 )
 from web.domain.volumes import (
     DELOAD_TIME_USE_MIN,
+    EFFORT_LIGHTER,
     RUNNER_TIME_USE_MIN,
     TIME_USE_MIN,
     long_and_quality,
@@ -114,6 +115,9 @@ def build_skeleton(brief: TrainingBrief) -> Skeleton:
     race_km = brief.event.distance_km if race and brief.event else None  # no running: an event week
     km = running_km(brief, weeks_phases, runs) if runs else [0.0] * brief.weeks
     sets = strength_sets(brief, strength, weeks_phases)
+    if brief.effort < 0:  # the log said the plan was too hard: lighter from here on
+        km = [k * EFFORT_LIGHTER for k in km]
+        sets = [round(s * EFFORT_LIGHTER) for s in sets]
     weeks = []
     for index, (phase, block) in enumerate(weeks_phases):
         number = index + 1

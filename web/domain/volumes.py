@@ -20,6 +20,8 @@ COOL_DOWN_ROOM = 12  # minutes of cool-down a strength session may add after its
 TIME_USE_MIN = 0.80
 RUNNER_TIME_USE_MIN = 0.60  # strength in a running plan supports the running
 DELOAD_TIME_USE_MIN = 0.50
+EFFORT_RPE_STEP = 0.5  # a brief's `effort` (-1, 0, +1: from the training log) moves the main lifts' RPE
+EFFORT_LIGHTER = 0.85  # ... and at -1 scales hard sets and running km
 
 # Peak weekly km by race distance (upper bound in km) and level.
 _RACE_PEAKS = ((5.5, (15, 25, 35)), (11, (20, 32, 45)), (22, (30, 45, 60)), (43, (40, 60, 80)))
@@ -198,7 +200,7 @@ def rpe(brief: TrainingBrief, block: int, phase: Phase) -> float:
     base = (6.5, 7.0, 7.5)[level] + min(block - 1, 2) * 0.25
     bump = {Phase.base: 0.0, Phase.build: 0.5, Phase.peak: 1.0}[phase]
     ceiling = 7.5 if brief.age >= 65 or level == 0 else 9.0
-    return min(base + bump, ceiling)
+    return max(min(base + bump + EFFORT_RPE_STEP * brief.effort, ceiling), 6.0)
 
 
 def minutes_floor(brief: TrainingBrief, share: float, week_sets: int, strength_sessions: int) -> int:

@@ -76,7 +76,7 @@ async def _caller_and_body(request: Request) -> tuple[User, Any]:
     return await user_from_token(request, token), body
 
 
-async def _job_response(services, job, wait: int) -> Response[GenerationOut]:
+async def job_response(services, job, wait: int) -> Response[GenerationOut]:
     """202 with the job; with `Prefer: wait=N`, 200 with the plan if it is done within N seconds."""
     headers = {"Location": f"/api/v1/generations/{job.id}"}
     if wait:
@@ -124,7 +124,7 @@ class GenerationController(Controller):
         if submission.plan is not None:
             plan = plan_out(submission.plan, submission.plan.id)
             return Response(GenerationOut(status="succeeded", job=None, plan=plan), status_code=HTTP_200_OK)
-        return await _job_response(services, submission.job, prefer_wait(request))
+        return await job_response(services, submission.job, prefer_wait(request))
 
     @get("/generations", operation_id="ListGenerations")
     async def list_generations(self, user: CurrentUser) -> list[JobOut]:

@@ -93,15 +93,27 @@ class Progress:
 
 async def run_pipeline(job: GenerationJob, deps: PipelineDeps) -> Outcome:
     brief = TrainingBrief.model_validate(job.brief)
+    fresh_answers.set(job.kind == "regenerate")  # a new version is written afresh, never from the cache
+
+    async def write(coach: Coach, checkpoint: dict, progress: Progress) -> Outcome:
+        return await _write_plan(brief, coach, checkpoint, progress, deps)
+
+    return await with_fallback(job, deps, write)
+
+
+async def with_fallback(
+    job: GenerationJob, deps: PipelineDeps, write, reading: str = "Reading your answers"
+) -> Outcome:
+    """`write(coach, checkpoint, progress)` with the primary coach; if it fails, again from the start with
+    the offline coach (at once, when an earlier attempt had already fallen back)."""
     checkpoint: dict[str, Any] = dict(job.checkpoint or {})
     progress = Progress(job, deps.notifier)
-    fresh_answers.set(job.kind == "regenerate")  # a new version is written afresh, never from the cache
-    await progress.stage("reading", "Reading your answers", 5)
+    await progress.stage("reading", reading, 5)
     coach = deps.coach
-    if checkpoint.get("coach") and deps.fallback and checkpoint["coach"] == _fallback_label(deps.fallback):
-        coach = deps.fallback  # an earlier attempt had already fallen back
+    if checkpoint.get("coach") and deps.fallback and checkpoint["coach"] == fallback_label(deps.fallback):
+        coach = deps.fallback
     try:
-        return await _write_plan(brief, coach, checkpoint, progress, deps)
+        return await write(coach, checkpoint, progress)
     except (CoachError, GenerationFailed) as exc:
         code = exc.code if isinstance(exc, GenerationFailed) else exc.code.value
         if deps.fallback is None or coach is deps.fallback:
@@ -110,18 +122,17 @@ async def run_pipeline(job: GenerationJob, deps: PipelineDeps) -> Outcome:
         await progress.stage(
             "fallback", "Our AI coach is unavailable, so our built-in coach is writing your plan", 12
         )
-        checkpoint = {}
-        return await _write_plan(brief, deps.fallback, checkpoint, progress, deps)
+        return await write(deps.fallback, {}, progress)
 
 
-def _fallback_label(coach: Coach) -> str:
+def fallback_label(coach: Coach) -> str:
     return f"{coach.name} (fallback)"
 
 
 async def _write_plan(
     brief, coach: Coach, checkpoint: dict, progress: Progress, deps: PipelineDeps
 ) -> Outcome:
-    label = coach.name if coach is deps.coach else _fallback_label(coach)
+    label = coach.name if coach is deps.coach else fallback_label(coach)
     usage = Usage()
     n = brief.weeks
     skeleton = build_skeleton(brief)  # the targets every week is written against
@@ -137,7 +148,7 @@ async def _write_plan(
         checkpoint.setdefault("weeks", {})
     await progress.stage("planning", f"Planning your {n} weeks", 10, checkpoint=dict(checkpoint))
     writer = WeekWriter(brief, outline, skeleton, coach, deps.week_fallback, deps.llm_gate)
-    weeks, week_usage = await _write_weeks(writer, checkpoint, progress, deps.week_parallelism)
+    weeks, week_usage = await write_weeks(writer, checkpoint, progress, deps.week_parallelism)
     usage += week_usage
     await progress.stage("checking", "Checking the plan", 88)
     content = PlanContent(
@@ -217,7 +228,7 @@ class WeekWriter:
         return result.value.model_copy(update={"number": number}), usage
 
 
-async def _write_weeks(
+async def write_weeks(
     writer: WeekWriter, checkpoint: dict, progress: Progress, parallelism: int
 ) -> tuple[list[PlannedWeek], Usage]:
     n = writer.brief.weeks

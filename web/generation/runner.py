@@ -18,6 +18,8 @@ from typing import Any
 
 from web.clock import now
 from web.db import with_retries
+from web.domain.adapt import ADAPT_KINDS
+from web.generation.adapt_run import run_adaptation
 from web.generation.pipeline import GenerationFailed, PipelineDeps, Progress, run_pipeline
 from web.generation.progress import LeaseLost
 from web.generation.save import save_plan
@@ -204,7 +206,8 @@ class JobRunner:
         deadline = asyncio.timeout(remaining)
         try:
             async with deadline:
-                outcome = await run_pipeline(job, self.deps)
+                run = run_adaptation if job.kind in ADAPT_KINDS else run_pipeline
+                outcome = await run(job, self.deps)
         except TimeoutError:
             if not deadline.expired():
                 log.exception("generation crashed")
@@ -283,7 +286,7 @@ class JobRunner:
     # -- the playbook, beside the plan ---------------------------------------------------------------
 
     def _start_playbook(self, job: GenerationJob) -> None:
-        if not self.settings.playbook_enabled or self.playbook_coach is None:
+        if not self.settings.playbook_enabled or self.playbook_coach is None or job.kind in ADAPT_KINDS:
             return
         task = asyncio.create_task(
             run_playbook(job, self.playbook_coach, self.settings, self.deps.metrics),

@@ -15,6 +15,7 @@ from web.clock import now
 from web.db import write_transaction
 from web.domain.plan import PlanContent
 from web.generation.progress import LeaseLost, append_event, event_payload, fenced
+from web.plans.log import carry_logs
 from web.tables import GenerationJob, Plan, UserProfile
 
 log = logging.getLogger("web.generation.save")
@@ -45,6 +46,11 @@ async def save_plan(job: GenerationJob, content: PlanContent, coach: str, usage:
             created_at=at,
         )
         await plan.save()
+        if content.adaptation is not None and (adapt := (job.request or {}).get("adapt")):
+            kept_all = content.adaptation.kind == "swap"  # a swap's weeks keep their sessions
+            await carry_logs(
+                uuid.UUID(adapt["plan_id"]), plan.id, () if kept_all else content.adaptation.weeks
+            )
         await UserProfile.update({UserProfile.active_plan_id: plan.id, UserProfile.updated_at: at}).where(
             UserProfile.id == job.profile
         )

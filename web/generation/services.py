@@ -171,45 +171,59 @@ async def _brief(user: User, request: GenerateRequest, settings: Any) -> Trainin
     )
 
 
-async def _create_job(user, profile, request, digest, key, settings, request_id) -> Submission:
-    brief = await _brief(user, request, settings)
+def new_job(
+    user, profile_id, kind: str, priority: int, request: dict, digest: str, brief, settings, request_id
+):
+    """A queued job's row (not yet saved), holding its profile's one active slot."""
     created = now()
-    job = GenerationJob(
+    return GenerationJob(
         id=uuid.uuid4(),
         user=user.id,
-        profile=profile.id,
-        kind="regenerate" if request.regenerate else "initial",
-        priority=0 if request.regenerate else 10,
+        profile=profile_id,
+        kind=kind,
+        priority=priority,
         status="queued",
         stage="queued",
         stage_text="Waiting to start",
-        request=request.model_dump(mode="json", exclude={"jwt_token"}),
+        request=request,
         request_hash=digest,
         brief=brief.model_dump(mode="json"),
         checkpoint={},
-        active_slot=str(profile.id),
+        active_slot=str(profile_id),
         deadline_at=created + dt.timedelta(seconds=settings.generation_deadline_seconds),
         created_at=created,
         updated_at=created,
         request_id=request_id,
     )
+
+
+async def queue_job(job: GenerationJob, user: User, key: str | None, digest: str, settings: Any) -> None:
+    """Inside the caller's transaction: the job, its `queued` event, its idempotency key, analytics."""
+    await job.save()
+    await append_event(job.id, "queued", event_payload(job), job.created_at)
+    if key:
+        await insert_key(user, key, digest, job.id, settings)
+    await write_event("plan_generation_started", user.id, job_id=job.id, at=job.created_at, kind=job.kind)
+
+
+async def _create_job(user, profile, request, digest, key, settings, request_id) -> Submission:
+    brief = await _brief(user, request, settings)
+    body = request.model_dump(mode="json", exclude={"jwt_token"})
+    kind, priority = ("regenerate", 0) if request.regenerate else ("initial", 10)
+    job = new_job(user, profile.id, kind, priority, body, digest, brief, settings, request_id)
     async with write_transaction():
         # Writing the profile row first takes its lock (PostgreSQL) or the write lock (SQLite), which the
         # plan's save also needs: the checks below cannot miss a job that finished a moment ago.
         await UserProfile.update(
             {
                 UserProfile.personal_info: request.personal_info.model_dump(mode="json"),
-                UserProfile.updated_at: created,
+                UserProfile.updated_at: job.created_at,
             }
         ).where(UserProfile.id == profile.id)
         existing = await _existing(profile, request)
         if existing is not None:
             return existing
-        await job.save()
-        await append_event(job.id, "queued", event_payload(job), created)
-        if key:
-            await insert_key(user, key, digest, job.id, settings)
-        await write_event("plan_generation_started", user.id, job_id=job.id, at=created, kind=job.kind)
+        await queue_job(job, user, key, digest, settings)
     return Submission(job=job, plan=None, created=True)
 
 

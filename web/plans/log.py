@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -240,3 +241,13 @@ async def _logs(
         )
         for r in rows
     ]
+
+
+async def carry_logs(from_plan: uuid.UUID, to_plan: uuid.UUID, rewritten: Collection[int] = ()) -> int:
+    """Inside the caller's transaction: a changed version keeps what was logged against the weeks it kept
+    (those of `rewritten` are new sessions, so their logs stay with the version they were made on)."""
+    rows = await SessionLog.select().where(SessionLog.plan == from_plan).output(load_json=True)
+    kept = [r for r in rows if r["week"] not in set(rewritten)]
+    for r in kept:
+        await SessionLog(**{**r, "id": uuid.uuid4(), "plan": to_plan}).save()
+    return len(kept)

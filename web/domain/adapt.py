@@ -1,0 +1,239 @@
+"""Changing a plan that is in use, pure and deterministic: what a training log says to change for the
+rest of the plan, a week redone under a temporary constraint, one exercise swapped for a suitable
+alternative. Each makes a brief and a list of rewritten weeks; the generation pipeline writes those
+weeks (with either coach) and keeps every other week as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from statistics import mean
+from typing import Literal
+
+from web.domain.brief import TrainingBrief
+from web.domain.catalogue import CatalogueExercise, all_exercises, get_exercise, is_allowed
+from web.domain.enums import Equipment, Injury, Weekday
+from web.domain.measures import DAY_NAMES
+from web.domain.plan import BlockOutline, PlanContent, PlannedExercise, PlanOutline, WeekOutline
+from web.domain.skeleton import Skeleton, build_skeleton
+
+AdaptKind = Literal["adjust", "redo_week", "swap"]
+ADAPT_KINDS: tuple[str, ...] = ("adjust", "redo_week", "swap")
+
+MISSED_SHARE = 0.6  # fewer than 60% of the due sessions done: the plan asks for one session less a week
+HARD_RPE = 8.5  # done sessions felt this hard on average: the rest is lighter
+EASY_RPE = 5.0  # ... this easy: the rest asks for more effort
+MIN_DUE = 3  # sessions due before missing them says anything
+MIN_RATED = 2  # rated sessions before their effort says anything
+
+
+class AdaptRefused(Exception):
+    """The change cannot be made; `code` and the message go back to the person as they are."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class LoggedSession:
+    """One due session of the plan as its log left it."""
+
+    week: int
+    status: Literal["done", "skipped", "missed"]
+    rpe: int | None = None
+    pain: Injury | None = None
+
+
+# -- "Adjust the rest of my plan" ------------------------------------------------------------------
+
+
+def adjusted_brief(brief: TrainingBrief, log: Sequence[LoggedSession]) -> tuple[TrainingBrief, list[str]]:
+    """The brief for the rest of the plan, from what the log shows, and why each change was made.
+    Refused when the log shows nothing to change."""
+    changes: list[str] = []
+    update: dict = {}
+    pains = sorted({s.pain for s in log if s.pain is not None} - set(brief.injuries), key=list(Injury).index)
+    if pains:
+        weeks = sorted({s.week for s in log if s.pain in pains})
+        parts = " and ".join(p.value.replace("_", " ") for p in pains)
+        update["injuries"] = [*brief.injuries, *pains]
+        changes.append(
+            f"You reported {parts} pain (week {', '.join(map(str, weeks))}): the rest of the plan leaves out "
+            f"exercises that load it and uses safer alternatives."
+        )
+    due = len(log)
+    done = sum(s.status == "done" for s in log)
+    if due >= MIN_DUE and done < MISSED_SHARE * due and brief.sessions_per_week > 1:
+        fewer = brief.sessions_per_week - 1
+        update["sessions_per_week"] = fewer
+        changes.append(
+            f"You did {done} of the {due} sessions due so far: the rest of the plan asks for {fewer} "
+            f"session{'s' if fewer > 1 else ''} a week instead of {brief.sessions_per_week}, so it fits "
+            "the weeks you have."
+        )
+    rated = [s.rpe for s in log if s.status == "done" and s.rpe is not None]
+    if len(rated) >= MIN_RATED:
+        average = mean(rated)
+        if average >= HARD_RPE and brief.effort > -1:
+            update["effort"] = brief.effort - 1
+            changes.append(
+                f"Your sessions felt hard (effort {average:.1f} of 10 on average): the rest of the plan is "
+                "a little lighter: fewer hard sets, easier effort and shorter runs."
+            )
+        elif average <= EASY_RPE and brief.effort < 1:
+            update["effort"] = brief.effort + 1
+            changes.append(
+                f"Your sessions felt easy (effort {average:.1f} of 10 on average): the rest of the plan "
+                "asks for a little more effort on the main lifts (within the safe ceiling for your level)."
+            )
+    if not changes:
+        raise AdaptRefused(
+            "nothing_to_adjust",
+            "Your log shows nothing to change yet: sessions done, no pain, effort as planned. "
+            "Keep logging; adjust when a week goes differently.",
+        )
+    notes = [f"From the training log: {c}" for c in changes]
+    return brief.model_copy(update={**update, "free_text": [*brief.free_text, *notes]}), changes
+
+
+# -- "Redo this week" ------------------------------------------------------------------------------
+
+
+def constrained_brief(
+    brief: TrainingBrief, days: Sequence[Weekday] | None, equipment: Sequence[Equipment] | None
+) -> tuple[TrainingBrief, list[str]]:
+    """The brief for one week under a temporary constraint (other days, other kit), and what it says."""
+    update: dict = {}
+    said: list[str] = []
+    if days is not None:
+        ordered = [d for d in Weekday if d in set(days)]
+        update["days"] = ordered
+        update["sessions_per_week"] = min(brief.sessions_per_week, len(ordered))
+        said.append(
+            f"{len(ordered)} day{'s' if len(ordered) > 1 else ''} ({', '.join(DAY_NAMES[d] for d in ordered)})"
+        )
+    if equipment is not None:
+        kit = [e for e in Equipment if e in set(equipment)]
+        update["equipment"] = kit
+        said.append(
+            "no equipment" if not kit else " and ".join(e.value.replace("_", " ") for e in kit) + " only"
+        )
+    return brief.model_copy(update=update), said
+
+
+# -- "Swap this exercise" --------------------------------------------------------------------------
+
+
+def alternatives(
+    brief: TrainingBrief, exercise_id: str, in_session: Iterable[str] = ()
+) -> list[CatalogueExercise]:
+    """Catalogue exercises that can stand in for this one: the same movement pattern and kind, allowed by
+    the person's kit, injuries and level, and not already in the session."""
+    current = get_exercise(exercise_id)
+    if current is None:
+        return []
+    taken = set(in_session) | {exercise_id}
+    return [
+        e
+        for e in all_exercises()
+        if e.pattern == current.pattern
+        and e.kind == current.kind
+        and e.id not in taken
+        and is_allowed(e, brief)
+    ]
+
+
+def swapped(
+    content: PlanContent, from_week: int, old_id: str, new: CatalogueExercise
+) -> tuple[PlanContent, list[int]]:
+    """The plan with `old_id` replaced by `new` in every session from `from_week` on (a person who swaps
+    an exercise out does not want it back next week), and the weeks that changed."""
+    old = get_exercise(old_id)
+    old_name = old.name if old is not None else old_id
+    weeks, changed = [], []
+    for week in content.weeks:
+        if week.number < from_week or not any(
+            i.exercise_id == old_id for s in week.sessions for i in s.exercises
+        ):
+            weeks.append(week)
+            continue
+        sessions = [
+            s.model_copy(
+                update={
+                    "exercises": [
+                        _stand_in(i, new, old_name) if i.exercise_id == old_id else i for i in s.exercises
+                    ]
+                }
+            )
+            for s in week.sessions
+        ]
+        weeks.append(week.model_copy(update={"sessions": sessions}))
+        changed.append(week.number)
+    return content.model_copy(update={"weeks": weeks}), changed
+
+
+def _stand_in(item: PlannedExercise, new: CatalogueExercise, old_name: str) -> PlannedExercise:
+    reps, seconds = item.reps, item.duration_seconds
+    if new.timed and not seconds:
+        reps, seconds = None, new.seconds_per_set
+    elif not new.timed and seconds and not item.distance_km:
+        reps, seconds = "8-12", None
+    note = f"In place of {old_name}."
+    if old_name.lower() not in item.notes.lower():
+        note = f"{note} {item.notes}".strip()
+    return item.model_copy(
+        update={
+            "exercise_id": new.id,
+            "name": new.name,
+            "reps": reps,
+            "duration_seconds": seconds,
+            "notes": note[:300],
+        }
+    )
+
+
+# -- What the rewritten weeks are written against ----------------------------------------------------
+
+
+def merged_skeleton(old: Skeleton | None, brief: TrainingBrief, rewritten: Iterable[int]) -> Skeleton:
+    """The targets of the new version: the rewritten weeks' from the new brief, the others as they were."""
+    new = build_skeleton(brief)
+    if old is None or len(old.weeks) != len(new.weeks):
+        return new
+    numbers = set(rewritten)
+    weeks = tuple(new.week(w.number) if w.number in numbers else w for w in old.weeks)
+    return old.model_copy(update={"weeks": weeks})
+
+
+def outline_of(content: PlanContent, skeleton: Skeleton, brief: TrainingBrief) -> PlanOutline:
+    """The outline a plan was written from, read back from the plan: its title, weeks, and per block the
+    strength exercises it used (those the brief still allows), so rewritten weeks keep the block's lifts."""
+    by_block: dict[int, list[str]] = {}
+    for week in content.weeks:
+        chosen = by_block.setdefault(skeleton.block_of(week.number), [])
+        for session in week.sessions:
+            for item in session.exercises:
+                exercise = get_exercise(item.exercise_id)
+                if (
+                    exercise is not None
+                    and exercise.is_strength
+                    and is_allowed(exercise, brief)
+                    and item.exercise_id not in chosen
+                ):
+                    chosen.append(item.exercise_id)
+    blocks = [
+        BlockOutline(
+            number=n, exercises=ids[:14], why="The lifts this block already uses, so they keep progressing."
+        )
+        for n, ids in sorted(by_block.items())
+        if len(ids) >= 3
+    ]
+    return PlanOutline(
+        title=content.title[:100],
+        summary=content.summary[:600],
+        weeks=[WeekOutline(number=w.number, theme=w.theme, is_deload=w.is_deload) for w in content.weeks],
+        blocks=blocks,
+    )
