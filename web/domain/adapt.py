@@ -13,7 +13,7 @@ from typing import Literal
 
 from web.domain.brief import TrainingBrief
 from web.domain.catalogue import CatalogueExercise, all_exercises, get_exercise, is_allowed
-from web.domain.enums import Equipment, Injury, Weekday
+from web.domain.enums import Equipment, Experience, Injury, Weekday
 from web.domain.measures import DAY_NAMES
 from web.domain.plan import BlockOutline, PlanContent, PlannedExercise, PlanOutline, WeekOutline
 from web.domain.skeleton import Skeleton, build_skeleton
@@ -26,6 +26,7 @@ HARD_RPE = 8.5  # done sessions felt this hard on average: the rest is lighter
 EASY_RPE = 5.0  # ... this easy: the rest asks for more effort
 MIN_DUE = 3  # sessions due before missing them says anything
 MIN_RATED = 2  # rated sessions before their effort says anything
+KEEP_BLOCK_SHARE = 0.6  # a rewritten week keeps its block's lifts when the brief still allows this share
 
 
 class AdaptRefused(Exception):
@@ -136,7 +137,7 @@ def alternatives(
     if current is None:
         return []
     taken = set(in_session) | {exercise_id}
-    return [
+    found = [
         e
         for e in all_exercises()
         if e.pattern == current.pattern
@@ -144,6 +145,13 @@ def alternatives(
         and e.id not in taken
         and is_allowed(e, brief)
     ]
+    # Closest first: the same kind of kit (loaded for loaded), then the nearest level.
+    return sorted(found, key=lambda e: (bool(e.equipment) != bool(current.equipment), _gap(e, current)))
+
+
+def _gap(one: CatalogueExercise, other: CatalogueExercise) -> int:
+    order = list(Experience)
+    return abs(order.index(one.level) - order.index(other.level))
 
 
 def swapped(
@@ -210,27 +218,22 @@ def merged_skeleton(old: Skeleton | None, brief: TrainingBrief, rewritten: Itera
 
 def outline_of(content: PlanContent, skeleton: Skeleton, brief: TrainingBrief) -> PlanOutline:
     """The outline a plan was written from, read back from the plan: its title, weeks, and per block the
-    strength exercises it used (those the brief still allows), so rewritten weeks keep the block's lifts."""
-    by_block: dict[int, list[str]] = {}
+    strength exercises it used that the brief still allows, so rewritten weeks keep the block's lifts. A
+    block whose lifts the brief mostly rules out (a week without kit) is left to the coach's own choice."""
+    used: dict[int, list[str]] = {}
     for week in content.weeks:
-        chosen = by_block.setdefault(skeleton.block_of(week.number), [])
+        ids = used.setdefault(skeleton.block_of(week.number), [])
         for session in week.sessions:
             for item in session.exercises:
                 exercise = get_exercise(item.exercise_id)
-                if (
-                    exercise is not None
-                    and exercise.is_strength
-                    and is_allowed(exercise, brief)
-                    and item.exercise_id not in chosen
-                ):
-                    chosen.append(item.exercise_id)
-    blocks = [
-        BlockOutline(
-            number=n, exercises=ids[:14], why="The lifts this block already uses, so they keep progressing."
-        )
-        for n, ids in sorted(by_block.items())
-        if len(ids) >= 3
-    ]
+                if exercise is not None and exercise.is_strength and item.exercise_id not in ids:
+                    ids.append(item.exercise_id)
+    blocks = []
+    for number, ids in sorted(used.items()):
+        allowed = [i for i in ids if is_allowed(get_exercise(i), brief)]
+        if len(allowed) >= max(3, KEEP_BLOCK_SHARE * len(ids)):
+            why = "The lifts this block already uses, so they keep progressing."
+            blocks.append(BlockOutline(number=number, exercises=allowed[:14], why=why))
     return PlanOutline(
         title=content.title[:100],
         summary=content.summary[:600],

@@ -116,7 +116,9 @@ def build_skeleton(brief: TrainingBrief) -> Skeleton:
     km = running_km(brief, weeks_phases, runs) if runs else [0.0] * brief.weeks
     sets = strength_sets(brief, strength, weeks_phases)
     if brief.effort < 0:  # the log said the plan was too hard: lighter from here on
-        km = [k * EFFORT_LIGHTER for k in km]
+        km = [
+            k if p is Phase.race else k * EFFORT_LIGHTER for k, (p, _) in zip(km, weeks_phases, strict=True)
+        ]
         sets = [round(s * EFFORT_LIGHTER) for s in sets]
     weeks = []
     for index, (phase, block) in enumerate(weeks_phases):

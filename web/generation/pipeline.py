@@ -219,6 +219,8 @@ class WeekWriter:
         if self.fallback is None:
             if failure is not None and week is None:
                 raise failure
+            if week is not None and not self.violations(week, chosen=False):
+                return week, usage  # it keeps every rule and missed only the block's lifts: better than none
             raise GenerationFailed("plan_invalid", f"week {number} could not be written to its rules")
         result = await self.fallback.week(self.brief, self.outline, number, None)
         if self.violations(result.value, chosen=False):  # the outline's exercises did not fit: its own
