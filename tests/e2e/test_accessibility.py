@@ -71,6 +71,17 @@ def test_no_serious_accessibility_violations(axe_context: BrowserContext, app: A
     expect(page.locator("section.this-week .log").first.locator(".log-status")).to_contain_text("Done")
     found["plan with a session logged"] = axe_violations(page)
     check(page, "/calendar", found)
+    check(page, "/plan/change", found)
+    page.locator("form.redo-form").get_by_role("checkbox").first.uncheck()
+    for box in page.locator("form.redo-form").get_by_role("checkbox").all():
+        box.uncheck()
+    page.get_by_role("button", name="Redo this week").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    found["change with an error"] = axe_violations(page)
+    page.goto("/plan")
+    page.locator("a.swap-link").first.click()
+    expect(page.get_by_role("button", name="Swap it")).to_be_visible()
+    found["swap"] = axe_violations(page)
 
     app.fake.script({"name": "refusal", "match": "outline"})
     page.goto("/onboarding/review")

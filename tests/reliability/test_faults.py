@@ -165,12 +165,13 @@ async def test_failed_save_of_a_new_version_keeps_the_old_plan_active_for_everyo
     await assert_invariants()
 
 
-def _hold_sqlite_lock(path: str, seconds: float, held: threading.Event) -> None:
+def _hold_sqlite_lock(path: str, release: threading.Event, held: threading.Event) -> None:
+    """SQLite's write lock, from another connection, until `release` is set (at most 30 s)."""
     con = sqlite3.connect(path, isolation_level=None, timeout=10)
     try:
         con.execute("BEGIN EXCLUSIVE")
         held.set()
-        time.sleep(seconds)
+        release.wait(30)
         con.execute("COMMIT")
     finally:
         con.close()
@@ -199,8 +200,10 @@ async def test_locked_sqlite_while_a_job_saves(server_process, fake_openai, data
             if (await job_of(client, owner, job["id"]))["stage_text"] == "Writing week 4 of 4":
                 break
             await asyncio.sleep(0.05)
-        held = threading.Event()
-        locker = threading.Thread(target=_hold_sqlite_lock, args=(path, 5, held))
+        held, release = threading.Event(), threading.Event()
+        # Held until the submit has been refused: its retries outlast the busy timeout, however slow the
+        # machine, and the job's own writes (with a longer budget) then get the lock.
+        locker = threading.Thread(target=_hold_sqlite_lock, args=(path, release, held))
         locker.start()
         try:
             assert await asyncio.to_thread(held.wait, 5)
@@ -211,6 +214,7 @@ async def test_locked_sqlite_while_a_job_saves(server_process, fake_openai, data
             assert assert_safe_problem(refused)["code"] == "database_unavailable"
             assert refused.headers["retry-after"]
         finally:
+            release.set()
             await asyncio.to_thread(locker.join)
         events = await follow(client, owner, job)
         final = await job_of(client, owner, job["id"])

@@ -13,6 +13,7 @@ from litestar.params import FromPath
 from litestar.types import ASGIApp
 
 from web.auth.services import profile_of
+from web.domain.adapt import ADAPT_KINDS
 from web.errors import AppError, InvalidInput
 from web.generation.actions import cancel, job_plan_id, submit
 from web.generation.api import event_stream
@@ -123,6 +124,7 @@ def _result(status: str, code: str | None, message: str | None, plan_id: Any, ki
             "code": code,
             "message": message or "You cancelled this generation.",
             "regenerate": kind == "regenerate",
+            "change": kind in ADAPT_KINDS,
             "idempotency_key": str(uuid.uuid4()),
         }
     return None

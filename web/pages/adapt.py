@@ -1,0 +1,185 @@
+"""Changing a plan from the browser: one page that says what adjusting would change (or why there is
+nothing to change) and redoes a week for other days or kit, and a page per exercise to swap it. Each
+submit queues the same job as the API and follows it on the live progress page."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from pydantic import ValidationError
+
+from web.domain.adapt import AdaptRefused
+from web.domain.enums import Equipment, Weekday
+from web.errors import AppError, InvalidInput
+from web.generation.adapt import (
+    SwapIn,
+    WeekRedoIn,
+    base_brief,
+    plan_adjustment,
+    plan_redo,
+    plan_swap,
+    refusals,
+    submit_adaptation,
+    swap_options,
+)
+from web.pages.common import PageUser, redirect, render
+from web.pages.filters import WEEKDAY_NAMES
+from web.plans.log import schedule
+from web.plans.services import current_plan, own_plan
+from web.tables import Plan, User
+
+KITS = {"usual": None, "dumbbells": [Equipment.dumbbells], "none": []}  # the redo form's kit choices
+EXERCISE = "/plans/{plan_id:uuid}/weeks/{week:int}/sessions/{session:int}/exercises/{exercise:int}/swap"
+
+
+def _key(value: Any) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
+async def _change_context(plan: Plan, **extra: Any) -> dict[str, Any]:
+    sched = await schedule(plan)
+    try:
+        brief = await base_brief(plan)
+        _, spec = await plan_adjustment(plan)
+        adjust, refused = spec.changes, None
+    except AdaptRefused as exc:
+        brief, adjust, refused = None, [], exc.message
+    return {
+        "plan": plan,
+        "current_week": sched.current_week,
+        "adjust": adjust,
+        "adjust_refused": refused,
+        "days": [(d.value, WEEKDAY_NAMES[d]) for d in Weekday],
+        "usual_days": [d.value for d in brief.days] if brief else [],
+        "idempotency_key": str(uuid.uuid4()),
+        **extra,
+    }
+
+
+async def _queue(request: Request, user: User, plan: Plan, decide, again) -> Response:
+    form = await request.form()
+    try:
+        with refusals():
+            brief, spec = await decide(form)
+        submission = await submit_adaptation(
+            request.app.state.services,
+            user,
+            plan,
+            brief,
+            spec,
+            key=_key(form.get("idempotency_key")),
+            request_id=request.state.get("request_id"),
+        )
+    except AppError as exc:
+        return await again(exc)
+    return redirect(request, f"/generate/{submission.job.id}")
+
+
+@get("/plan/change")
+async def change_current(request: Request, user: PageUser) -> Response:
+    """The change page of the plan in use."""
+    return redirect(request, f"/plans/{(await current_plan(user)).id}/change")
+
+
+@get("/plans/{plan_id:uuid}/change")
+async def change_page(request: Request, user: PageUser, plan_id: FromPath[UUID]) -> Response:
+    plan = await own_plan(user, plan_id)
+    return render(request, "plans/change.html", user=user, **await _change_context(plan))
+
+
+def _refused_here(request: Request, user: User, plan: Plan, field: str):
+    async def again(exc: AppError) -> Response:
+        context = await _change_context(plan, **{f"{field}_error": exc.detail})
+        return render(request, "plans/change.html", user=user, status=exc.status_code, **context)
+
+    return again
+
+
+@post("/plans/{plan_id:uuid}/adjust", status_code=303)
+async def adjust_from_page(request: Request, user: PageUser, plan_id: FromPath[UUID]) -> Response:
+    plan = await own_plan(user, plan_id)
+
+    async def decide(_form):
+        return await plan_adjustment(plan)
+
+    return await _queue(request, user, plan, decide, _refused_here(request, user, plan, "adjust"))
+
+
+def _redo_body(form) -> WeekRedoIn:
+    days, kit = form.getall("days", []), KITS.get(str(form.get("kit", "usual")))
+    try:
+        return WeekRedoIn(days=days or None, equipment=kit)
+    except ValidationError:
+        raise InvalidInput("Choose the days from the list.") from None
+
+
+@post("/plans/{plan_id:uuid}/redo", status_code=303)
+async def redo_from_page(request: Request, user: PageUser, plan_id: FromPath[UUID]) -> Response:
+    plan = await own_plan(user, plan_id)
+
+    async def decide(form):
+        week = int(form.get("week")) if str(form.get("week", "")).isdigit() else 0
+        return await plan_redo(plan, week, _redo_body(form))
+
+    return await _queue(request, user, plan, decide, _refused_here(request, user, plan, "redo"))
+
+
+async def _swap_context(plan: Plan, week: int, session: int, exercise: int, **extra: Any) -> dict[str, Any]:
+    with refusals():
+        item, options = await swap_options(plan, week, session, exercise)
+    here = f"/plans/{plan.id}/weeks/{week}/sessions/{session}/exercises/{exercise}/swap"
+    return {
+        "plan": plan,
+        "item": item,
+        "options": options,
+        "week": week,
+        "action": here,
+        "idempotency_key": str(uuid.uuid4()),
+        **extra,
+    }
+
+
+@get(EXERCISE)
+async def swap_page(
+    request: Request,
+    user: PageUser,
+    plan_id: FromPath[UUID],
+    week: FromPath[int],
+    session: FromPath[int],
+    exercise: FromPath[int],
+) -> Response:
+    plan = await own_plan(user, plan_id)
+    return render(request, "plans/swap.html", user=user, **await _swap_context(plan, week, session, exercise))
+
+
+@post(EXERCISE, status_code=303)
+async def swap_from_page(
+    request: Request,
+    user: PageUser,
+    plan_id: FromPath[UUID],
+    week: FromPath[int],
+    session: FromPath[int],
+    exercise: FromPath[int],
+) -> Response:
+    plan = await own_plan(user, plan_id)
+
+    async def decide(form):
+        return await plan_swap(
+            plan, week, session, exercise, SwapIn(exercise_id=str(form.get("exercise_id") or "-")[:60])
+        )
+
+    async def again(exc: AppError) -> Response:
+        context = await _swap_context(plan, week, session, exercise, error=exc.detail)
+        return render(request, "plans/swap.html", user=user, status=exc.status_code, **context)
+
+    return await _queue(request, user, plan, decide, again)
+
+
+ROUTES = [change_current, change_page, adjust_from_page, redo_from_page, swap_page, swap_from_page]
