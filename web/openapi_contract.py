@@ -45,6 +45,7 @@ CLOSED = (
     "ExerciseResult",
     "WeekRedoIn",
     "SwapIn",
+    "RefreshIn",
 )
 
 

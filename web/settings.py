@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     csrf_secret: str | None = Field(default=None, repr=False)  # unset: derived from the JWT secret
     data_dir: str = "var"
     jwt_access_ttl_seconds: int = 3600
+    refresh_token_ttl_days: float = Field(default=30, gt=0, le=365)  # "keep me signed in", the mobile app
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
     jwt_jwks_url: str | None = None

@@ -179,6 +179,22 @@ class SessionLog(Table):
     logged_at = Timestamptz()
 
 
+class RefreshToken(Table):
+    """A long-lived sign-in ("keep me signed in", the mobile app): exchanged once for a new access token
+    and a new refresh token of the same family. Only a hash of the secret is kept. A token used twice
+    means it was copied: its whole family is revoked. Valid only in the account's current
+    `token_generation`, so logging out ends every one."""
+
+    id = UUID(primary_key=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    token_hash = Varchar(length=64, unique=True)  # sha256 of the secret, hex
+    family = UUID(index=True)  # every rotation of one sign-in
+    generation = Integer(default=0)  # the account's token_generation when issued
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)  # set when exchanged: a second use is a theft
+    created_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     User,
     UserProfile,
@@ -191,4 +207,5 @@ ALL_TABLES: list[type[Table]] = [
     PlaybookEntry,
     CoachCache,
     SessionLog,
+    RefreshToken,
 ]

@@ -54,7 +54,9 @@ def test_adjusting_for_pain_missed_sessions_and_hard_effort(name, info, answers)
     content = build_plan(brief)
     if brief.weeks < 3:
         pytest.skip("a plan of under 3 weeks has nothing after week 2 to adjust")
-    sore = next((i for i in (Injury.knee, Injury.shoulder, Injury.lower_back) if i not in brief.injuries), None)
+    sore = next(
+        (i for i in (Injury.knee, Injury.shoulder, Injury.lower_back) if i not in brief.injuries), None
+    )
     log = [LoggedSession(1, "done", 9, sore), LoggedSession(1, "done", 9)] + [LoggedSession(1, "missed")] * 3
     new_brief, changes = adjusted_brief(brief, log)
     assert new_brief.effort == -1 and len(changes) >= 2
@@ -80,7 +82,9 @@ def test_redoing_a_week_for_two_days_and_other_kit(name, info, answers, kit) -> 
     week_brief, said = constrained_brief(brief, days, KITS[kit])
     number = min(2, brief.weeks)
     changed = _rewrite(week_brief, content, [number])
-    assert [w for w in changed.weeks if w.number != number] == [w for w in content.weeks if w.number != number]
+    assert [w for w in changed.weeks if w.number != number] == [
+        w for w in content.weeks if w.number != number
+    ]
     week = changed.weeks[number - 1]
     assert {s.day for s in week.sessions} <= set(days) and said
     for item in (i for s in week.sessions for i in s.exercises):

@@ -9,10 +9,12 @@ from uuid import UUID
 from litestar import Controller, Request, get, post, put
 from litestar.datastructures import ResponseHeader
 from litestar.exceptions import HTTPException
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from web.auth.guards import BEARER, CurrentUser
+from web.auth.refresh import issue_refresh, prune, rotate
 from web.auth.services import (
     Credentials,
     authenticate,
@@ -21,11 +23,12 @@ from web.auth.services import (
     save_personal_info,
     sign_out_everywhere,
 )
+from web.domain.text import ClosedBody
 from web.errors import InvalidInput, Unauthorized
 from web.onboarding.schemas import PersonalInfo
 from web.onboarding.validation import field_errors, parse_profile_update
 from web.openapi_docs import documented_body
-from web.tables import UserProfile
+from web.tables import User, UserProfile
 
 
 class UserOut(BaseModel):
@@ -39,8 +42,31 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: str = "Bearer"
     expires_in: int
+    # Exchange it at /auth/refresh for a new access token (and a new refresh token) when this one expires.
+    refresh_token: str
+    refresh_expires_in: int
     user_id: UUID
     profile_id: UUID
+
+
+class RefreshIn(ClosedBody):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+async def tokens_for(services: Any, user: User, refresh_token: str | None = None) -> TokenOut:
+    """An access token, and a refresh token (new, or the one a rotation just made)."""
+    settings = services.settings
+    if refresh_token is None:
+        await prune(user)
+        refresh_token = await issue_refresh(user, settings.refresh_token_ttl_days)
+    return TokenOut(
+        access_token=services.tokens.issue_access(str(user.id), generation=user.token_generation),
+        expires_in=settings.jwt_access_ttl_seconds,
+        refresh_token=refresh_token,
+        refresh_expires_in=int(settings.refresh_token_ttl_days * 86400),
+        user_id=user.id,
+        profile_id=(await profile_of(user)).id,
+    )
 
 
 class ProfileIn(BaseModel):
@@ -122,14 +148,22 @@ class AuthController(Controller):
         except Unauthorized:
             await services.limits.login_failed(creds.email)
             raise
-        profile = await profile_of(user)
-        token = services.tokens.issue_access(str(user.id), generation=user.token_generation)
-        return TokenOut(
-            access_token=token,
-            expires_in=services.settings.jwt_access_ttl_seconds,
-            user_id=user.id,
-            profile_id=profile.id,
-        )
+        return await tokens_for(services, user)
+
+    @post(
+        "/auth/refresh",
+        operation_id="RefreshToken",
+        status_code=HTTP_200_OK,
+        response_headers=[ResponseHeader(name="Cache-Control", value="no-store", description="RFC 6749 5.1")],
+        exclude_from_auth=True,
+    )
+    async def refresh_token(self, request: Request, data: JSONBody[RefreshIn]) -> TokenOut:
+        """Exchange a refresh token for a new access token and a new refresh token (the old one ends: a
+        refresh token works once; using one twice ends that sign-in everywhere). 401: sign in again."""
+        services = request.app.state.services
+        await services.limits.check_auth(request, "refresh")
+        user, fresh = await rotate(data.refresh_token, services.settings.refresh_token_ttl_days)
+        return await tokens_for(services, user, fresh)
 
     @post(
         "/auth/logout",
@@ -138,7 +172,7 @@ class AuthController(Controller):
         security=BEARER,
     )
     async def logout(self, user: CurrentUser) -> None:
-        """Sign out everywhere: every access token issued to you so far stops working at once."""
+        """Sign out everywhere: every access and refresh token issued to you so far stops working at once."""
         await sign_out_everywhere(user)
 
     @get("/profile", operation_id="GetProfile", security=BEARER)

@@ -22,6 +22,7 @@ from web.errors import Unauthorized
 from web.tables import User
 
 SESSION_COOKIE = "trainplan_session"
+REFRESH_COOKIE = "trainplan_refresh"  # "keep me signed in" on the web: renews the session cookie
 
 CurrentUser = NamedDependency[User]  # a handler parameter `user: CurrentUser` is `request.user`
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from zxcvbn import zxcvbn
 
 from web.analytics import record
+from web.auth.refresh import revoke_all
 from web.auth.tokens import Claims
 from web.clock import now
 from web.db import is_unique_violation, write_transaction
@@ -146,6 +147,7 @@ async def sign_out_everywhere(user: User) -> None:
     """Revoke every token issued to this person so far (every device, every process): the next
     request with one of them is refused, as a bearer token or a session cookie."""
     await User.update({User.token_generation: User.token_generation + 1}).where(User.id == user.id)
+    await revoke_all(user)
 
 
 async def _external_user(sub: str) -> User:

@@ -31,6 +31,7 @@ from web.domain.brief import TrainingBrief
 from web.domain.catalogue import get_exercise
 from web.domain.enums import Equipment, Weekday
 from web.domain.plan import PlanContent, PlannedExercise
+from web.domain.text import ClosedBody
 from web.errors import Conflict, InvalidInput, NotFound
 from web.generation.idempotency import remember_key, replay
 from web.generation.services import Submission, get_job, new_job, queue_job
@@ -41,7 +42,7 @@ log = logging.getLogger("web.generation.adapt")
 ADAPT_PRIORITY = 5  # after first plans, before regenerations
 
 
-class WeekRedoIn(BaseModel):
+class WeekRedoIn(ClosedBody):
     """A temporary constraint for one week: other days, other kit, or both."""
 
     model_config = ConfigDict(
@@ -62,9 +63,7 @@ class WeekRedoIn(BaseModel):
     )
 
 
-class SwapIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SwapIn(ClosedBody):
     exercise_id: str = Field(min_length=1, max_length=60, description="One of the exercise's alternatives")
 
 

@@ -7,7 +7,7 @@ from litestar.di import Provide
 
 from web.pages import adapt, auth, generation, onboarding, plans
 from web.pages.assets import serve_asset
-from web.pages.common import EXCEPTION_HANDLERS, page_user
+from web.pages.common import EXCEPTION_HANDLERS, page_user, renewed_cookies
 
 
 def page_routes() -> list[Router]:
@@ -24,6 +24,7 @@ def page_routes() -> list[Router]:
             ],
             dependencies={"user": Provide(page_user)},
             exception_handlers=EXCEPTION_HANDLERS,
+            middleware=[renewed_cookies],
             include_in_schema=False,
         )
     ]

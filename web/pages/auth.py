@@ -5,11 +5,12 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from pydantic import ValidationError
 
-from web.auth.guards import SESSION_COOKIE
+from web.auth.guards import REFRESH_COOKIE, SESSION_COOKIE
+from web.auth.refresh import issue_refresh, prune
 from web.auth.services import Credentials, authenticate, register, sign_out_everywhere
 from web.errors import AppError, Conflict, InvalidInput, TooManyRequests, Unauthorized
 from web.onboarding.validation import field_errors
-from web.pages.common import optional_user, redirect, render, safe_next, session_cookie
+from web.pages.common import optional_user, redirect, refresh_cookie, render, safe_next, session_cookie
 from web.tables import User
 
 
@@ -35,6 +36,7 @@ def _form_context(
         next=next_path,
         logged_out=request.query_params.get("logged_out") == "1",
         expired=request.query_params.get("expired"),
+        remember_days=round(request.app.state.services.settings.refresh_token_ttl_days),
     )
 
 
@@ -47,10 +49,15 @@ async def _credentials(request: Request) -> tuple[str, str, str]:
     )
 
 
-def _signed_in(request: Request, user: User, next_path: str) -> Response:
-    token = request.app.state.services.tokens.issue_access(str(user.id), generation=user.token_generation)
+async def _signed_in(request: Request, user: User, next_path: str) -> Response:
+    services = request.app.state.services
+    token = services.tokens.issue_access(str(user.id), generation=user.token_generation)
     response = redirect(request, next_path)
     response.set_cookie(session_cookie(request, token))
+    if (await request.form()).get("remember") == "1":  # "keep me signed in on this device"
+        await prune(user)
+        secret = await issue_refresh(user, services.settings.refresh_token_ttl_days)
+        response.set_cookie(refresh_cookie(request, secret))
     return response
 
 
@@ -86,7 +93,7 @@ async def signup(request: Request) -> Response:
         return _form_context(
             request, page="signup", email=email, message=exc.detail, status=429, next_path=next_path
         )
-    return _signed_in(request, user, next_path)
+    return await _signed_in(request, user, next_path)
 
 
 @get("/login", name="login")
@@ -132,7 +139,7 @@ async def login(request: Request) -> Response:
             status=exc.status_code,
             next_path=next_path,
         )
-    return _signed_in(request, user, next_path)
+    return await _signed_in(request, user, next_path)
 
 
 @get("/logout")
@@ -150,6 +157,7 @@ async def logout(request: Request) -> Response:
         await sign_out_everywhere(user)
     response = redirect(request, "/login?logged_out=1")
     response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(REFRESH_COOKIE, path="/")
     return response
 
 

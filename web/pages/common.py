@@ -14,8 +14,10 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.auth.guards import SESSION_COOKIE, user_from_token
+from web.auth.guards import REFRESH_COOKIE, SESSION_COOKIE, user_from_token
+from web.auth.refresh import rotate
 from web.errors import AppError, Unauthorized
 from web.tables import User
 
@@ -48,15 +50,20 @@ def safe_next(value: str | None, default: str = "/") -> str:
 
 def session_cookie(request: Request, token: str) -> Cookie:
     settings = request.app.state.services.settings
+    return _cookie(request, SESSION_COOKIE, token, settings.jwt_access_ttl_seconds)
+
+
+def refresh_cookie(request: Request, secret: str | None) -> Cookie:
+    """ "Keep me signed in": the refresh token, for the session cookie's renewal (None: delete it)."""
+    ttl = int(request.app.state.services.settings.refresh_token_ttl_days * 86400)
+    return _cookie(request, REFRESH_COOKIE, secret or "", ttl if secret else 0)
+
+
+def _cookie(request: Request, key: str, value: str, max_age: int) -> Cookie:
+    settings = request.app.state.services.settings
     secure = settings.cookie_secure if settings.cookie_secure is not None else came_over_https(request)
     return Cookie(
-        key=SESSION_COOKIE,
-        value=token,
-        max_age=settings.jwt_access_ttl_seconds,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=secure,
+        key=key, value=value, max_age=max_age, path="/", httponly=True, samesite="lax", secure=secure
     )
 
 
@@ -69,13 +76,45 @@ def came_over_https(request: Request) -> bool:
 
 
 async def optional_user(request: Request) -> User | None:
+    """The person signed in: by the session cookie, or (when it has ended) by renewing it with the
+    "keep me signed in" refresh cookie; the new cookies go out with the response (renewed_cookies)."""
+    if "renewed_user" in request.state:
+        return request.state.renewed_user
     token = request.cookies.get(SESSION_COOKIE)
-    if not token:
+    if token:
+        try:
+            return await user_from_token(request, token)
+        except Unauthorized:
+            pass
+    secret = request.cookies.get(REFRESH_COOKIE)
+    if not secret:
         return None
+    services = request.app.state.services
     try:
-        return await user_from_token(request, token)
+        user, fresh = await rotate(secret, services.settings.refresh_token_ttl_days)
     except Unauthorized:
+        request.state.set_cookies = [refresh_cookie(request, None)]
+        request.state.renewed_user = None
         return None
+    access = services.tokens.issue_access(str(user.id), generation=user.token_generation)
+    request.state.set_cookies = [session_cookie(request, access), refresh_cookie(request, fresh)]
+    request.state.renewed_user = user
+    return user
+
+
+def renewed_cookies(app: ASGIApp) -> ASGIApp:
+    """Middleware of the pages: the cookies a renewal set (optional_user) go out with the response."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
+            cookies = (scope.get("state") or {}).get("set_cookies")
+            if message["type"] == "http.response.start" and cookies:
+                message["headers"] = [*message.get("headers", []), *(c.to_encoded_header() for c in cookies)]
+            await send(message)
+
+        await app(scope, receive, sending)
+
+    return middleware
 
 
 async def page_user(request: Request) -> User:

@@ -11,35 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Collection
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field
 
 from web.analytics import write_event
 from web.clock import now
 from web.db import is_unique_violation, write_transaction
 from web.domain.enums import Injury, SessionKind, Weekday
 from web.domain.plan import PlanContent, PlannedSession
-from web.domain.text import CleanText
+from web.domain.text import CleanText, ClosedBody
 from web.errors import NotFound
 from web.plans.calendar import plan_start, session_date
 from web.tables import GenerationJob, Plan, SessionLog, User
 
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_fields_only(cls, data: Any) -> Any:
-        """Unknown fields refused in one error on the whole body. (Per-field, an unknown field named like
-        one of the handler's dependencies, `user`, makes Litestar answer 500: it takes the error for a
-        failed dependency.)"""
-        if isinstance(data, dict) and (
-            unknown := sorted(str(k)[:40] for k in set(data) - set(cls.model_fields))
-        ):
-            raise ValueError(f"Unknown fields: {', '.join(unknown[:10])}.")
-        return data
+_In = ClosedBody
 
 
 class ExerciseResult(_In):
