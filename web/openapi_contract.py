@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from zoneinfo import available_timezones
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from litestar import Request
@@ -128,6 +129,10 @@ def _generate_request(schemas: dict[str, Any], max_free_text: int) -> None:
     ref["text"] = {"oneOf": [{"type": "string", "maxLength": 500, "pattern": CLEAN_TEXT}, {"type": "null"}]}
     schema = schemas["GenerateRequest"]
     props = schema["properties"]
+    props["time_zone"] = {
+        "oneOf": [{"type": "string", "enum": sorted(available_timezones())}, {"type": "null"}],
+        "description": props["time_zone"].get("description", ""),
+    }
     # Published as ids only: uniqueItems then says "each question once", which it cannot say of a list
     # mixing ids and {id, text} objects (the legacy form the server still takes, said in the description).
     props["initial_questions"].update(

@@ -47,6 +47,7 @@ class UserProfile(Table):
     active_plan_id = UUID(null=True, default=None)
     # The secret in the person's calendar feed address (/calendar/<token>.ics); null: no feed.
     calendar_token = Varchar(length=64, null=True, default=None)  # unique: migration 0010
+    time_zone = Varchar(length=64, null=True, default=None)  # IANA, from a generate request: "today" there
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

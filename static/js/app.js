@@ -205,6 +205,7 @@
     var root = event.target;
     if (!root || !root.querySelector) { return; }
     localTimes(root);
+    fillTimeZone(root);
     var focus = root.matches("[data-focus]") ? root : root.querySelector("[data-focus]");
     if (focus) { focus.focus(); }
     var go = root.matches("[data-auto-go]") ? root : root.querySelector("[data-auto-go]");
@@ -213,7 +214,17 @@
     offerNotifications();
   });
 
+  /* ---- the reader's time zone, for the plan's "today" and its start date ---------------------------- */
+
+  function fillTimeZone(root) {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+    if (!zone) { return; }
+    Array.prototype.forEach.call(root.querySelectorAll("[data-time-zone]"), function (input) { input.value = zone; });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    fillTimeZone(document);
     localTimes(document);
     if (window.htmx) { htmx.createEventSource = createEventSource; }
     if (!navigator.onLine) { showBanner(); }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from web.analytics import write_event
-from web.clock import now
+from web.clock import now, today_in
 from web.db import is_unique_violation, with_retries, write_transaction
 from web.domain.brief import TrainingBrief
 from web.errors import Conflict, NotFound
@@ -160,7 +160,9 @@ async def active_job(profile: UserProfile) -> GenerationJob | None:
 
 
 async def _brief(user: User, request: GenerateRequest, settings: Any) -> TrainingBrief:
-    brief = build_brief(request.personal_info, request.initial_responses)
+    brief = build_brief(request.personal_info, request.initial_responses, today=today_in(request.time_zone))
+    if request.start_date is not None:
+        brief = brief.model_copy(update={"start_date": request.start_date})
     if not settings.playbook_context_matching_enabled:
         return brief
     # Earlier playbook notes that bear on this brief go to the coach beside the person's own words,
@@ -214,12 +216,13 @@ async def _create_job(user, profile, request, digest, key, settings, request_id)
     async with write_transaction():
         # Writing the profile row first takes its lock (PostgreSQL) or the write lock (SQLite), which the
         # plan's save also needs: the checks below cannot miss a job that finished a moment ago.
-        await UserProfile.update(
-            {
-                UserProfile.personal_info: request.personal_info.model_dump(mode="json"),
-                UserProfile.updated_at: job.created_at,
-            }
-        ).where(UserProfile.id == profile.id)
+        values = {
+            UserProfile.personal_info: request.personal_info.model_dump(mode="json"),
+            UserProfile.updated_at: job.created_at,
+        }
+        if request.time_zone:
+            values[UserProfile.time_zone] = request.time_zone
+        await UserProfile.update(values).where(UserProfile.id == profile.id)
         existing = await _existing(profile, request)
         if existing is not None:
             return existing

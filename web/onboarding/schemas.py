@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -14,7 +15,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from web import clock
 from web.domain.enums import Equipment, Experience, Goal, Injury, Weekday
 from web.domain.text import CleanText, clean_text
 
@@ -108,9 +111,37 @@ class GenerateRequest(_Strict):
     initial_questions: list[QuestionRef | str] = Field(min_length=1, max_length=50)
     initial_responses: dict[str, Answer] = Field(min_length=1, max_length=50)
     regenerate: bool = Field(default=False, description="Make a new plan version even if one exists")
+    start_date: dt.date | None = Field(
+        default=None,
+        description="The plan's first day, from yesterday to 6 months ahead (default: the next Monday, or "
+        "today on a Monday, where the person is)",
+    )
+    time_zone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The person's IANA time zone, e.g. Europe/Berlin: where their 'today' is (default UTC)",
+    )
     jwt_token: str | None = Field(
         default=None, description="Legacy: the access token, when no header is sent"
     )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and not clock.is_time_zone(value):
+            raise ValueError("Use an IANA time zone name, like Europe/Berlin or America/New_York.")
+        return value
+
+    @field_validator("start_date")
+    @classmethod
+    def _start_in_range(cls, value: dt.date | None) -> dt.date | None:
+        today = clock.now().date()  # UTC: a day either side covers every time zone
+        if value is not None and not today - dt.timedelta(days=1) <= value <= today + dt.timedelta(days=183):
+            # its own code: a policy relative to today, which the published schema cannot state
+            raise PydanticCustomError(
+                "start_out_of_range", "Choose a start date from today to 6 months ahead."
+            )
+        return value
 
     @property
     def question_ids(self) -> list[str]:

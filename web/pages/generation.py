@@ -57,27 +57,34 @@ async def create_generation(request: Request, user: PageUser) -> Response:
     for step in ("questions", "personal"):
         if step_errors(step, draft, services.settings.max_free_text_chars):
             return redirect(request, f"/onboarding/{step}")
-    body = generate_body(draft, profile.id, regenerate=form.get("regenerate") == "1")
+    body = generate_body(draft, profile.id, regenerate=form.get("regenerate") == "1") | {
+        "start_date": str(form.get("start_date") or "") or None,
+        "time_zone": str(form.get("time_zone") or "") or None,
+    }
     key, request_id = _key(form.get("idempotency_key")), request.state.get("request_id")
     try:
         generate = parse_generate_request(body, max_free_text=services.settings.max_free_text_chars)
         submission = await submit(services, user, generate, idempotency_key=key, request_id=request_id)
     except AppError as exc:
-        return await _review_again(request, user, profile, draft, exc)
+        return await _review_again(request, user, profile, draft, exc, form)
     if submission.plan is not None:
         return redirect(request, "/plan")
     return redirect(request, f"/generate/{submission.job.id}")
 
 
-async def _review_again(request: Request, user: User, profile, draft, exc: AppError) -> Response:
+async def _review_again(request: Request, user: User, profile, draft, exc: AppError, form) -> Response:
     """The review page again, saying why the plan was not started."""
     changed = isinstance(exc, InvalidInput)
+    on_start = [e["message"] for e in (exc.errors or []) if e.get("field") in ("start_date", "time_zone")]
     message = (
-        "Your answers changed since this page was opened. Check them and press the button again."
+        on_start[0]
+        if on_start
+        else "Your answers changed since this page was opened. Check them and press the button again."
         if changed
         else exc.detail
     )
-    context = await review_context(request, user, profile, draft, message=message)
+    chosen = str(form.get("start_date") or "")[:10] or None
+    context = await review_context(request, user, profile, draft, message=message, start_date=chosen)
     return render(
         request,
         "onboarding/review.html",

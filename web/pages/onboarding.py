@@ -3,6 +3,7 @@ as a draft between visits."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from litestar import Request, Response, get, post
@@ -10,6 +11,8 @@ from litestar.params import FromPath
 
 from web.analytics import record
 from web.auth.services import profile_of
+from web.clock import today_in
+from web.domain.words import next_monday_or_today
 from web.errors import NotFound
 from web.pages.common import PageUser, redirect, render
 from web.pages.drafts import (
@@ -48,7 +51,13 @@ async def _has_plan(user: User) -> bool:
 
 
 async def review_context(
-    request: Request, user: User, profile: UserProfile, draft: Draft, *, message: str | None = None
+    request: Request,
+    user: User,
+    profile: UserProfile,
+    draft: Draft,
+    *,
+    message: str | None = None,
+    start_date: str | None = None,
 ) -> dict:
     limit = _max_text(request)
     problems = {s: step_errors(s, draft, limit) for s in ("questions", "personal")}
@@ -64,6 +73,19 @@ async def review_context(
         "regenerate": await _has_plan(user),
         "message": message,
         "coach": request.app.state.services.coach.name,  # how long to promise: seconds offline, longer with the LLM
+        **_start(profile, start_date),
+    }
+
+
+def _start(profile: UserProfile, chosen: str | None) -> dict:
+    """The start-date field: the person's choice, else the next Monday (or today on a Monday) where they
+    are; the browser fills in its time zone (static/js/app.js), kept on the profile once sent."""
+    today = today_in(profile.time_zone)
+    return {
+        "start_date": chosen or next_monday_or_today(today).isoformat(),
+        "start_min": today.isoformat(),
+        "start_max": (today + dt.timedelta(days=183)).isoformat(),
+        "time_zone": profile.time_zone or "",
     }
 
 

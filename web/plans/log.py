@@ -3,7 +3,8 @@ went, and adherence per week.
 
 Dates: a plan starts on the day chosen when it was made (the next Monday, or today on a Monday); its week
 N runs Monday to Sunday, N-1 weeks after the first. Sessions of the first week that fall before the start
-are not scheduled (the calendar file leaves them out too). "Today" is the server's date (UTC).
+are not scheduled (the calendar file leaves them out too). "Today" is the date where the person is (the
+time zone their generate request gave, kept on the profile; UTC when none was given).
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from web.analytics import write_event
-from web.clock import now
+from web.clock import now, today_in
 from web.db import is_unique_violation, write_transaction
 from web.domain.enums import Injury, SessionKind, Weekday
 from web.domain.plan import PlanContent, PlannedSession
 from web.domain.text import CleanText, ClosedBody
 from web.errors import NotFound
 from web.plans.calendar import plan_start, session_date
-from web.tables import GenerationJob, Plan, SessionLog, User
+from web.tables import GenerationJob, Plan, SessionLog, User, UserProfile
 
 _In = ClosedBody
 
@@ -98,8 +99,14 @@ async def start_date_of(plan: Plan) -> dt.date:
     return plan_start(chosen, plan.created_at)
 
 
+async def today_for(plan: Plan) -> dt.date:
+    """Today where the plan's owner is (their profile's time zone; UTC when it is not known)."""
+    row = await UserProfile.select(UserProfile.time_zone).where(UserProfile.id == plan.profile).first()
+    return today_in(row["time_zone"] if row else None)
+
+
 async def schedule(plan: Plan, today: dt.date | None = None) -> ScheduleOut:
-    today = today or now().date()
+    today = today or await today_for(plan)
     start = await start_date_of(plan)
     content = PlanContent.model_validate(plan.content)
     logs = {(log.week, log.session): log for log in await _logs(plan.id)}

@@ -144,3 +144,20 @@ async def test_too_few_days_is_said_at_once_with_the_other_errors(client):
     fields = _fields(problem)
     assert fields["personal_info.age"] == "Enter a number from 13 to 100."
     assert fields["personal_info.available_days"] == "Choose at least 4 available days for 4 sessions a week."
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ({"time_zone": "Mars/Olympus_Mons"}, "time_zone", "Use an IANA time zone name"),
+        ({"time_zone": "../../etc/passwd"}, "time_zone", "Use an IANA time zone name"),
+        ({"time_zone": "x" * 65}, "time_zone", "64 characters"),
+        ({"start_date": "2020-01-06"}, "start_date", "Choose a start date from today to 6 months ahead."),
+        ({"start_date": "2099-01-05"}, "start_date", "Choose a start date from today to 6 months ahead."),
+        ({"start_date": "next monday"}, "start_date", "date"),
+    ],
+)
+async def test_a_bad_start_date_or_time_zone(client, extra, field, message):
+    acct = await account(client)
+    problem = await _refused(client, acct, generate_body(acct.profile_id, **extra))
+    assert message.lower() in _fields(problem)[field].lower()
