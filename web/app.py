@@ -32,7 +32,7 @@ from web.onboarding.api import list_questions
 from web.openapi_contract import ContractJsonPlugin
 from web.openapi_page import LocalSwaggerPlugin
 from web.plans.api import CalendarFeedController, PlanController, calendar_feed
-from web.playbook.api import get_playbook
+from web.playbook.api import delete_playbook_entry, get_playbook
 from web.services import build_services, start, stop
 from web.settings import Settings, get_settings
 
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
                 CalendarFeedController,
                 list_questions,
                 get_playbook,
+                delete_playbook_entry,
             ),
             calendar_feed,
             live,

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(default=None, repr=False)
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
+    openai_embedding_model: str = "text-embedding-3-small"  # playbook notes matched by meaning
     openai_timeout_seconds: float = 45.0
     openai_max_retries: int = Field(default=2, ge=0, le=5)
     openai_max_completion_tokens: int = 6000

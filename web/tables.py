@@ -151,6 +151,12 @@ class PlaybookEntry(Table):
     category = Varchar(length=20)
     text = Text()
     created_at = Timestamptz()
+    # What happened since the note was made (web/playbook/learning.py): sessions that bore it out or
+    # went against it. A note that keeps proving harmful is retired: kept, never used again.
+    helpful = Integer(default=0)
+    harmful = Integer(default=0)
+    retired_at = Timestamptz(null=True, default=None)
+    embedding = JSON(null=True, default=None)  # with an OpenAI key: the note's embedding, for matching
 
 
 class CoachCache(Table):

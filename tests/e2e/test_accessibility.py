@@ -71,6 +71,7 @@ def test_no_serious_accessibility_violations(axe_context: BrowserContext, app: A
     expect(page.locator("section.this-week .log").first.locator(".log-status")).to_contain_text("Done")
     found["plan with a session logged"] = axe_violations(page)
     check(page, "/calendar", found)
+    check(page, "/playbook", found)
     check(page, "/plan/change", found)
     page.locator("form.redo-form").get_by_role("checkbox").first.uncheck()
     for box in page.locator("form.redo-form").get_by_role("checkbox").all():

@@ -25,11 +25,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import copy
+import hashlib
 import json
 import math
+import re
 import signal
 import socket
+import struct
 import threading
 import time
 import urllib.request
@@ -125,6 +129,8 @@ class FakeOpenAI:
         self._queue: list[Behaviour] = []
         self._calls: list[dict[str, Any]] = []
         self._in_flight = 0
+        self.embedding_calls: list[dict[str, Any]] = []
+        self.embeddings_down = False  # a fault switch: /v1/embeddings answers 503
         self._stopping = threading.Event()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -133,6 +139,7 @@ class FakeOpenAI:
         self.app = Starlette(
             routes=[
                 Route("/v1/chat/completions", self._chat_completions, methods=["POST"]),
+                Route("/v1/embeddings", self._embeddings, methods=["POST"]),
                 Route("/_fake/script", self._control_script, methods=["POST"]),
                 Route("/_fake/reset", self._control_reset, methods=["POST"]),
                 Route("/_fake/calls", self._control_calls, methods=["GET"]),
@@ -219,6 +226,8 @@ class FakeOpenAI:
         with self._lock:
             self._queue = []
             self._calls = []  # a late update from an old request goes to the old list
+            self.embedding_calls = []
+            self.embeddings_down = False
 
     @property
     def queue(self) -> list[dict[str, Any]]:
@@ -286,6 +295,27 @@ class FakeOpenAI:
             "invalid_request_error",
             "unknown_url",
         )
+
+    # ------------------------------------------------------------------ embeddings
+
+    async def _embeddings(self, request: Request) -> Response:
+        """Embeddings that carry meaning enough for tests: hashed word stems, so texts sharing words are
+        close. As the API: float lists, or base64 float32 (the SDK's default encoding)."""
+        if self.embeddings_down:
+            return _error(503, "The embeddings service is unavailable.", "server_error")
+        body = await request.json()
+        texts = body.get("input") or []
+        texts = [texts] if isinstance(texts, str) else texts
+        with self._lock:
+            self.embedding_calls.append({"model": body.get("model"), "input": list(texts)})
+        data = []
+        for index, text in enumerate(texts):
+            vector = _meaning(str(text))
+            if body.get("encoding_format") == "base64":
+                vector = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+            data.append({"object": "embedding", "index": index, "embedding": vector})
+        usage = {"prompt_tokens": sum(_tokens(str(t)) for t in texts), "total_tokens": 0}
+        return JSONResponse({"object": "list", "data": data, "model": body.get("model"), "usage": usage})
 
     # ------------------------------------------------------------------ chat completions
 
@@ -492,6 +522,15 @@ def other_blocks(brief: Any, blocks: list[dict[str, Any]]) -> list[dict[str, Any
 
 _counter = 0
 _counter_lock = threading.Lock()
+
+
+def _meaning(text: str, dims: int = 64) -> list[float]:
+    vector = [0.0] * dims
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if len(word) > 2:
+            vector[int(hashlib.sha256(word[:5].encode()).hexdigest(), 16) % dims] += 1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
 
 
 def _request_id() -> str:

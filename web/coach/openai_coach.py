@@ -106,8 +106,10 @@ class OpenAICoach:
         prompt_token_budget: int = 12_000,
         max_completion_tokens: int = 6000,
         on_call: CallHook | None = None,
+        embedding_model: str = "text-embedding-3-small",
     ) -> None:
         self.model = model
+        self.embedding_model = embedding_model
         self.timeout_seconds = timeout_seconds
         self.max_retries = max_retries
         self.prompt_token_budget = prompt_token_budget
@@ -128,7 +130,16 @@ class OpenAICoach:
             prompt_token_budget=settings.prompt_token_budget,
             max_completion_tokens=settings.openai_max_completion_tokens,
             on_call=on_call,
+            embedding_model=settings.openai_embedding_model,
         )
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        """Embeddings of short texts (playbook notes, a brief's summary), for matching notes by meaning."""
+        try:
+            answer = await self._client.embeddings.create(model=self.embedding_model, input=texts)
+        except Exception as exc:
+            raise map_openai_error(exc) or exc from exc
+        return [item.embedding for item in sorted(answer.data, key=lambda item: item.index)]
 
     # ---------------------------------------------------------------- Coach protocol
 

@@ -29,6 +29,7 @@ async def submit(
         notifier=services.notifier,
         limits=services.limits,
         request_id=request_id,
+        embedder=getattr(services.coach, "embed", None),  # the OpenAI coach's: notes matched by meaning
     )
     if submission.created and services.runner is not None:
         services.runner.wake()

@@ -19,7 +19,7 @@ from web.generation.idempotency import insert_key, remember_key, replay
 from web.generation.progress import TERMINAL_STATUSES, Notifier, append_event, event_payload
 from web.onboarding.formatter import build_brief
 from web.onboarding.schemas import GenerateRequest
-from web.playbook.services import match_context, playbook_of
+from web.playbook.services import match_context
 from web.tables import GenerationJob, Plan, User, UserProfile
 
 log = logging.getLogger("web.generation")
@@ -76,6 +76,7 @@ async def submit_generation(
     notifier: Notifier,
     limits: Any = None,
     request_id: str | None = None,
+    embedder: Any = None,
 ) -> Submission:
     profile = await own_profile(user, request.user_profile_id)
     digest = request_hash(request)
@@ -93,7 +94,9 @@ async def submit_generation(
         await limits.check_generation(user)  # only new work counts against the caps
     try:
         outcome = await with_retries(
-            lambda: _create_job(user, profile, request, digest, idempotency_key, settings, request_id),
+            lambda: _create_job(
+                user, profile, request, digest, idempotency_key, settings, request_id, embedder
+            ),
             what="create_job",
         )
     except Exception as exc:
@@ -159,7 +162,7 @@ async def active_job(profile: UserProfile) -> GenerationJob | None:
     )
 
 
-async def _brief(user: User, request: GenerateRequest, settings: Any) -> TrainingBrief:
+async def _brief(user: User, request: GenerateRequest, settings: Any, embedder: Any = None) -> TrainingBrief:
     brief = build_brief(request.personal_info, request.initial_responses, today=today_in(request.time_zone))
     if request.start_date is not None:
         brief = brief.model_copy(update={"start_date": request.start_date})
@@ -167,7 +170,7 @@ async def _brief(user: User, request: GenerateRequest, settings: Any) -> Trainin
         return brief
     # Earlier playbook notes that bear on this brief go to the coach beside the person's own words,
     # inside the same data block (never as instructions).
-    notes = match_context((await playbook_of(user))["entries"], brief)
+    notes = await match_context(user, brief, embedder)
     return brief.model_copy(
         update={"free_text": [*brief.free_text, *(f"Earlier coaching note: {n}" for n in notes)]}
     )
@@ -208,8 +211,8 @@ async def queue_job(job: GenerationJob, user: User, key: str | None, digest: str
     await write_event("plan_generation_started", user.id, job_id=job.id, at=job.created_at, kind=job.kind)
 
 
-async def _create_job(user, profile, request, digest, key, settings, request_id) -> Submission:
-    brief = await _brief(user, request, settings)
+async def _create_job(user, profile, request, digest, key, settings, request_id, embedder) -> Submission:
+    brief = await _brief(user, request, settings, embedder)
     body = request.model_dump(mode="json", exclude={"jwt_token"})
     kind, priority = ("regenerate", 0) if request.regenerate else ("initial", 10)
     job = new_job(user, profile.id, kind, priority, body, digest, brief, settings, request_id)

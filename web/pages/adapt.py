@@ -1,4 +1,4 @@
-"""Changing a plan from the browser: one page that says what adjusting would change (or why there is
+"""Changing a plan from the browser, and what the coach has learned: one page that says what adjusting would change (or why there is
 nothing to change) and redoes a week for other days or kit, and a page per exercise to swap it. Each
 submit queues the same job as the API and follows it on the live progress page."""
 
@@ -30,6 +30,7 @@ from web.pages.common import PageUser, redirect, render
 from web.pages.filters import WEEKDAY_NAMES
 from web.plans.log import schedule
 from web.plans.services import current_plan, own_plan
+from web.playbook.services import delete_entry, playbook_of
 from web.tables import Plan, User
 
 KITS = {"usual": None, "dumbbells": [Equipment.dumbbells], "none": []}  # the redo form's kit choices
@@ -182,4 +183,46 @@ async def swap_from_page(
     return await _queue(request, user, plan, decide, again)
 
 
-ROUTES = [change_current, change_page, adjust_from_page, redo_from_page, swap_page, swap_from_page]
+# -- what the coach has learned ----------------------------------------------------------------------
+
+CATEGORY_TITLES = {
+    "limits": "Your limits",
+    "preferences": "What you like",
+    "schedule": "Your schedule",
+    "motivation": "What keeps you going",
+}
+
+
+@get("/playbook")
+async def playbook_page(request: Request, user: PageUser) -> Response:
+    """What your coach has learned: the live notes by category, their record, a Delete for each."""
+    book = await playbook_of(user)
+    groups = {c: [e for e in book["entries"] if e["category"] == c] for c in CATEGORY_TITLES}
+    deleted = request.query_params.get("deleted") == "1"
+    return render(
+        request,
+        "plans/playbook.html",
+        user=user,
+        groups=groups,
+        titles=CATEGORY_TITLES,
+        book=book,
+        deleted=deleted,
+    )
+
+
+@post("/playbook/entries/{entry_id:int}/delete", status_code=303)
+async def delete_note(request: Request, user: PageUser, entry_id: FromPath[int]) -> Response:
+    await delete_entry(user, entry_id)
+    return redirect(request, "/playbook?deleted=1")
+
+
+ROUTES = [
+    change_current,
+    change_page,
+    adjust_from_page,
+    redo_from_page,
+    swap_page,
+    swap_from_page,
+    playbook_page,
+    delete_note,
+]

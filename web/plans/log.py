@@ -24,6 +24,7 @@ from web.domain.plan import PlanContent, PlannedSession
 from web.domain.text import CleanText, ClosedBody
 from web.errors import NotFound
 from web.plans.calendar import plan_start, session_date
+from web.playbook.learning import curate_quietly
 from web.tables import GenerationJob, Plan, SessionLog, User, UserProfile
 
 _In = ClosedBody
@@ -202,6 +203,7 @@ async def log_session(user: User, plan: Plan, week: int, session: int, entry: Se
         except Exception as exc:  # a parallel first log of the same session won the insert: update it
             if attempt == 2 or not is_unique_violation(exc):
                 raise
+    await curate_quietly(user.id)  # the playbook learns from what happened
     return (await _logs(plan.id, week, session))[0]
 
 
@@ -211,6 +213,7 @@ async def clear_log(plan: Plan, week: int, session: int) -> None:
         await SessionLog.delete().where(
             (SessionLog.plan == plan.id) & (SessionLog.week == week) & (SessionLog.session == session)
         )
+    await curate_quietly(plan.user)
 
 
 async def _logs(

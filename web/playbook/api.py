@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from litestar import get
+from litestar import delete, get
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_204_NO_CONTENT
 from pydantic import BaseModel
 
 from web.auth.guards import BEARER, CurrentUser
-from web.playbook.services import playbook_of
+from web.playbook.services import delete_entry, playbook_of
 
 
 class PlaybookEntryOut(BaseModel):
-    category: str
+    id: int
+    category: str  # limits | preferences | schedule | motivation
     text: str
+    helpful: int  # sessions since the note that bore it out
+    harmful: int  # ... and that went against it (a note that keeps proving harmful is retired)
     created_at: dt.datetime
 
 
@@ -31,5 +36,18 @@ class PlaybookOut(BaseModel):
     security=BEARER,
 )
 async def get_playbook(user: CurrentUser) -> PlaybookOut:
-    """Coaching notes about you, built in the background with each generation, and that task's status."""
+    """What your coach has learned: notes about you, built in the background with each generation, merged
+    when they repeat, counted for or against by the sessions you log, and that task's status."""
     return PlaybookOut.model_validate(await playbook_of(user))
+
+
+@delete(
+    "/api/v1/playbook/entries/{entry_id:int}",
+    operation_id="DeletePlaybookEntry",
+    tags=["playbook"],
+    security=BEARER,
+    status_code=HTTP_204_NO_CONTENT,
+)
+async def delete_playbook_entry(user: CurrentUser, entry_id: FromPath[int]) -> None:
+    """Delete a note: your coach never uses it again."""
+    await delete_entry(user, entry_id)

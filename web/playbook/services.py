@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from web.clock import now
 from web.coach.base import CoachError, PlaybookNote
 from web.db import is_unique_violation, write_transaction
 from web.domain.brief import TrainingBrief
+from web.errors import NotFound
 from web.observability import Stopwatch
+from web.playbook.learning import brief_text, curate_quietly, rank
 from web.tables import GenerationJob, PlaybookEntry, PlaybookRun, User
+
+Embedder = Callable[[list[str]], Awaitable[list[list[float]]]]
+EMBED_TIMEOUT = 2.0
 
 log = logging.getLogger("web.playbook")
 
@@ -36,7 +42,7 @@ async def run_playbook(job: GenerationJob, coach: Any, settings: Any, metrics: A
         brief = TrainingBrief.model_validate(job.brief)
         async with asyncio.timeout(settings.playbook_timeout_seconds):
             result = await coach.playbook(brief)
-        await _store(run, result.value.notes)
+        await _store(run, result.value.notes, coach)
     except TimeoutError:
         status, code = "timed_out", "timeout"
     except CoachError as exc:
@@ -54,13 +60,27 @@ async def run_playbook(job: GenerationJob, coach: Any, settings: Any, metrics: A
     log.log(level, "playbook finished", extra={"job_id": str(job.id), "status": status, "code": code})
 
 
-async def _store(run: PlaybookRun, notes: list[PlaybookNote]) -> None:
+async def _store(run: PlaybookRun, notes: list[PlaybookNote], coach: Any) -> None:
+    """The run's notes (with their embeddings when the coach makes them), then the curator merges them
+    with the notes already there."""
+    vectors: list[Any] = [None] * len(notes)
+    if notes and hasattr(coach, "embed"):
+        try:
+            vectors = await coach.embed([n.text for n in notes])
+        except Exception as exc:
+            log.warning("note embeddings failed; matching by words", extra={"error_type": type(exc).__name__})
     at = now()
     async with write_transaction():
-        for note in notes:
+        for note, vector in zip(notes, vectors, strict=True):
             await PlaybookEntry(
-                user=run.user, run=run.id, category=note.category.value, text=note.text, created_at=at
+                user=run.user,
+                run=run.id,
+                category=note.category.value,
+                text=note.text,
+                created_at=at,
+                embedding=vector,
             ).save()
+    await curate_quietly(run.user)
 
 
 async def _finish_interrupted(job: GenerationJob) -> None:
@@ -91,52 +111,51 @@ async def _finish(run: PlaybookRun, status: str, code: str | None, seconds: floa
 
 
 async def playbook_of(user: User) -> dict[str, Any]:
-    """The person's notes from their latest successful run, and the status of the latest run."""
+    """The person's live notes (every run's, curated), and the status of the latest run."""
     latest = (
         await PlaybookRun.objects()
         .where(PlaybookRun.user == user.id)
         .order_by(PlaybookRun.created_at, ascending=False)
         .first()
     )
-    done = (
-        await PlaybookRun.objects()
-        .where((PlaybookRun.user == user.id) & (PlaybookRun.status == "succeeded"))
-        .order_by(PlaybookRun.created_at, ascending=False)
-        .first()
+    entries = (
+        await PlaybookEntry.select()
+        .where((PlaybookEntry.user == user.id) & PlaybookEntry.retired_at.is_null())
+        .order_by(PlaybookEntry.id)
+        .output(load_json=True)
     )
-    entries = []
-    if done is not None:
-        entries = (
-            await PlaybookEntry.select(PlaybookEntry.category, PlaybookEntry.text, PlaybookEntry.created_at)
-            .where(PlaybookEntry.run == done.id)
-            .order_by(PlaybookEntry.id)
-        )
     return {
         "status": latest.status if latest else "none",
         "error_code": latest.error_code if latest else None,
         "updated_at": (latest.finished_at or latest.created_at) if latest else None,
-        "entries": [
-            {"category": e["category"], "text": e["text"], "created_at": e["created_at"]} for e in entries
-        ],
+        "entries": entries,
     }
 
 
-def match_context(entries: list[dict[str, Any]], brief: TrainingBrief, limit: int = 5) -> list[str]:
-    """Earlier playbook notes most relevant to this brief (PLAYBOOK_CONTEXT_MATCHING_ENABLED).
+async def delete_entry(user: User, entry_id: int) -> None:
+    """The person deletes a note: it is never used again."""
+    async with write_transaction():
+        gone = (
+            await PlaybookEntry.delete()
+            .where((PlaybookEntry.id == entry_id) & (PlaybookEntry.user == user.id))
+            .returning(PlaybookEntry.id)
+        )
+    if not gone:
+        raise NotFound("No note with this id belongs to your account.", code="note_not_found")
 
-    A small lexical match: notes sharing words with the person's goal, activities, injuries and
-    equipment rank first; limits always count, because they keep people safe."""
-    keywords = {
-        brief.goal.value,
-        *map(str, brief.activities),
-        *map(str, brief.injuries),
-        *map(str, brief.equipment),
-    }
-    keywords = {k.replace("_", " ") for k in keywords}
 
-    def score(entry: dict[str, Any]) -> int:
-        text = entry["text"].lower()
-        return sum(k in text for k in keywords) + (2 if entry["category"] == "limits" else 0)
-
-    ranked = sorted((e for e in entries if score(e) > 0), key=score, reverse=True)
-    return [e["text"] for e in ranked[:limit]]
+async def match_context(user: User, brief: TrainingBrief, embedder: Embedder | None = None) -> list[str]:
+    """Earlier notes that bear on this brief (PLAYBOOK_CONTEXT_MATCHING_ENABLED), ranked by relevance
+    and record (web/playbook/learning.py): by embeddings when the notes have them and the embedder
+    answers within a second or two, else by shared words."""
+    entries = (await playbook_of(user))["entries"]
+    query = None
+    if embedder is not None and any(e.get("embedding") for e in entries):
+        try:
+            async with asyncio.timeout(EMBED_TIMEOUT):
+                query = (await embedder([brief_text(brief)]))[0]
+        except Exception as exc:  # matching by words instead: never a failed submit
+            log.warning(
+                "embedding the brief failed; matching by words", extra={"error_type": type(exc).__name__}
+            )
+    return rank(entries, brief, query)
