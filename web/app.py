@@ -33,6 +33,7 @@ from web.openapi_contract import ContractJsonPlugin
 from web.openapi_page import LocalSwaggerPlugin
 from web.plans.api import CalendarFeedController, PlanController, calendar_feed
 from web.playbook.api import delete_playbook_entry, get_playbook
+from web.push.api import PushController
 from web.services import build_services, start, stop
 from web.settings import Settings, get_settings
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, with_runner: bool | None = N
                 PlanController,
                 PlanChangeController,
                 CalendarFeedController,
+                PushController,
                 list_questions,
                 get_playbook,
                 delete_playbook_entry,

@@ -26,6 +26,7 @@ from web.generation.adapt import WeekRedoIn
 from web.onboarding.questions import QUESTIONS, Question, QuestionType
 from web.onboarding.schemas import CM_PER_IN, HEIGHT_CM, KG_PER_LB, WEIGHT_KG
 from web.plans.log import SessionLogIn
+from web.push.api import SubscriptionIn
 
 # Text fields refuse control characters other than tab and line breaks (web/domain/text.py).
 CLEAN_TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
@@ -47,6 +48,8 @@ CLOSED = (
     "WeekRedoIn",
     "SwapIn",
     "RefreshIn",
+    "SubscriptionIn",
+    "PushKeys",
 )
 
 
@@ -55,11 +58,14 @@ class ContractJsonPlugin(JsonRenderPlugin):
 
     def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
         if not openapi_schema.get("x-contract"):
-            publish(openapi_schema, max_free_text=request.app.state.services.settings.max_free_text_chars)
+            services = request.app.state.services
+            publish(
+                openapi_schema, max_free_text=services.settings.max_free_text_chars, pusher=services.pusher
+            )
         return super().render(request, openapi_schema)
 
 
-def publish(doc: dict[str, Any], *, max_free_text: int) -> dict[str, Any]:
+def publish(doc: dict[str, Any], *, max_free_text: int, pusher: Any = None) -> dict[str, Any]:
     schemas = doc["components"]["schemas"]
     for name in CLOSED:
         schemas[name]["additionalProperties"] = False
@@ -74,6 +80,12 @@ def publish(doc: dict[str, Any], *, max_free_text: int) -> dict[str, Any]:
     _as_pydantic_says(schemas, WeekRedoIn)
     schemas["SessionLogIn"]["properties"]["note"]["pattern"] = CLEAN_TEXT
     schemas["ExerciseResult"]["properties"]["name"]["pattern"] = CLEAN_TEXT
+    _as_pydantic_says(schemas, SubscriptionIn)
+    keys = schemas["PushKeys"]["properties"]  # base64url of 65 and 16 bytes
+    keys["p256dh"].update(type="string", pattern="^B[A-P][A-Za-z0-9_-]{84}[AEIMQUYcgkosw048]=?$")
+    keys["auth"].update(type="string", pattern="^[A-Za-z0-9_-]{21}[AQgw](==)?$")
+    if pusher is not None:  # only the push services this server sends to
+        schemas["SubscriptionIn"]["properties"]["endpoint"]["pattern"] = pusher.endpoint_pattern()
     _problems(doc)
     _links(doc["paths"])
     doc["x-contract"] = True

@@ -17,6 +17,7 @@ from web.generation.progress import Notifier
 from web.generation.runner import JobRunner
 from web.limits import Limits, WindowCounter
 from web.observability import Metrics
+from web.push.service import Pusher
 from web.settings import Settings
 
 log = logging.getLogger("web")
@@ -33,6 +34,7 @@ class Services:
     limits: Limits
     feeds: Feeds
     openai_client: Any = None
+    pusher: Any = None  # Web Push (web/push.py)
 
 
 def build_coach(settings: Settings, metrics: Metrics, gate: AdaptiveGate | None = None) -> tuple[Coach, Any]:
@@ -80,6 +82,8 @@ def build_services(settings: Settings, *, with_runner: bool) -> Services:
         week_fallback=fallback,
         llm_gate=gate,
     )
+    pusher = Pusher(settings)
+    deps.on_ended = pusher.job_ended
     runner = JobRunner(deps, settings, playbook_coach=coach) if with_runner else None
     limits = Limits(settings, WindowCounter(settings.redis_url))
     limits.on_streams_changed = metrics.open_streams.set
@@ -93,6 +97,7 @@ def build_services(settings: Settings, *, with_runner: bool) -> Services:
         runner=runner,
         feeds=Feeds(notifier, on_count=metrics.event_feeds.set),
         openai_client=client,
+        pusher=pusher,
     )
 
 

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     csrf_secret: str | None = Field(default=None, repr=False)  # unset: derived from the JWT secret
     data_dir: str = "var"
     jwt_access_ttl_seconds: int = 3600
+    # Web Push (VAPID). Unset key: one is made on first start and kept in DATA_DIR.
+    vapid_private_key: str | None = Field(default=None, repr=False)
+    vapid_subject: str = "mailto:push@trainplan.invalid"  # a contact push services may use: set yours
+    push_endpoint_hosts: str = (  # the push services we send to (a subscription elsewhere is refused)
+        "fcm.googleapis.com,updates.push.services.mozilla.com,push.services.mozilla.com,"
+        "web.push.apple.com,notify.windows.com"
+    )
     refresh_token_ttl_days: float = Field(default=30, gt=0, le=365)  # "keep me signed in", the mobile app
     jwt_audience: str | None = None
     jwt_issuer: str | None = None

@@ -202,6 +202,17 @@ class RefreshToken(Table):
     created_at = Timestamptz()
 
 
+class PushSubscription(Table):
+    """A browser's Web Push subscription: where its push service takes messages, and its keys."""
+
+    id = UUID(primary_key=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    endpoint = Varchar(length=1000, unique=True)
+    p256dh = Varchar(length=200)  # the browser's public key (base64url)
+    auth = Varchar(length=100)  # its auth secret (base64url)
+    created_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     User,
     UserProfile,
@@ -215,4 +226,5 @@ ALL_TABLES: list[type[Table]] = [
     CoachCache,
     SessionLog,
     RefreshToken,
+    PushSubscription,
 ]

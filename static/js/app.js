@@ -75,6 +75,33 @@
     notice.onclick = function () { window.focus(); notice.close(); };
   }
 
+  /* Web Push: the service worker tells this device when the job ends, even with the tab closed. */
+  function keyBytes(base64url) {
+    var padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    var raw = window.atob(padded), bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i += 1) { bytes[i] = raw.charCodeAt(i); }
+    return bytes;
+  }
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["x-csrftoken"] || ""; } catch (e) { return ""; }
+  }
+
+  function subscribePush(key) {
+    if (!key || !("serviceWorker" in navigator) || !("PushManager" in window)) { return; }
+    navigator.serviceWorker.register("/sw.js").then(function (registration) {
+      return registration.pushManager.getSubscription().then(function (existing) {
+        return existing || registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) });
+      });
+    }).then(function (subscription) {
+      return fetch("/push/subscriptions", {
+        method: "POST", credentials: "same-origin",
+        headers: { "content-type": "application/json", "x-csrftoken": csrfToken() },
+        body: JSON.stringify(subscription)
+      });
+    }).catch(function () { /* no push service here: the in-tab notification stays */ });
+  }
+
   /* ---- "taking longer than usual" ----------------------------------------------------------------- */
 
   function progressSection() { return $("[data-stall-seconds]"); }
@@ -140,7 +167,10 @@
     if (notify && canNotify()) {
       Notification.requestPermission().then(function (answer) {
         notify.hidden = true;
-        if (answer === "granted") { notify.parentElement.textContent = "We'll tell you when it's ready."; }
+        if (answer === "granted") {
+          notify.parentElement.textContent = "We'll tell you when it's ready.";
+          subscribePush(notify.getAttribute("data-push-key"));
+        }
       });
     }
     if (target.closest("[data-keep-waiting]")) {

@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
         "web.health",
     },
     {"web.auth", "web.onboarding", "web.coach"},
-    {"web.plans", "web.playbook"},
+    {"web.plans", "web.playbook", "web.push"},
     {"web.generation"},
     {"web.pages"},
     {

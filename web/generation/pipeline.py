@@ -49,6 +49,8 @@ class PipelineDeps:
     week_fallback: Coach | None = None  # writes a week whose LLM answers kept failing (the offline coach)
     # LLM calls in flight across all jobs of this process: LLM_MAX_CONCURRENCY, halved on 429s.
     llm_gate: AdaptiveGate = field(default_factory=lambda: AdaptiveGate(32))
+    # Told when a job this runner ran has succeeded or failed (Web Push), best effort and on the side.
+    on_ended: Any = None
 
 
 @dataclass

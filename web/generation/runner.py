@@ -24,9 +24,9 @@ from web.generation.pipeline import GenerationFailed, PipelineDeps, Progress, ru
 from web.generation.progress import LeaseLost
 from web.generation.save import save_plan
 from web.generation.services import get_job
+from web.generation.side import SideTasks
 from web.generation.transitions import end_cancelled, end_failed, hand_back, renew_lease
 from web.observability import Stopwatch, job_id_var
-from web.playbook.services import run_playbook
 from web.tables import GenerationJob, IdempotencyKey
 
 log = logging.getLogger("web.generation.runner")
@@ -39,8 +39,7 @@ class JobRunner:
         self.playbook_coach = playbook_coach
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._jobs: dict[uuid.UUID, asyncio.Task] = {}
-        self._side_tasks: set[asyncio.Task] = set()
-        self._playbooks: dict[uuid.UUID, asyncio.Task] = {}  # the playbook task of each running job
+        self.side = SideTasks(settings, deps.metrics, playbook_coach, deps.on_ended)  # playbook, Web Push
         self._cancel_asked: set[uuid.UUID] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -75,10 +74,7 @@ class JobRunner:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=5)
-        for task in list(self._side_tasks):
-            task.cancel()
-        if self._side_tasks:
-            await asyncio.wait(list(self._side_tasks), timeout=2)
+        await self.side.stop()
         log.info("job runner stopped", extra={"worker": self.worker_id})
 
     def request_cancel(self, job_id: uuid.UUID) -> None:
@@ -86,9 +82,7 @@ class JobRunner:
         if task is not None:
             self._cancel_asked.add(job_id)
             task.cancel()
-        playbook = self._playbooks.get(job_id)
-        if playbook is not None:  # a cancelled generation spends nothing more on its playbook
-            playbook.cancel()
+        self.side.cancel_playbook(job_id)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -186,7 +180,7 @@ class JobRunner:
                 return
             log.info("job started", extra={"attempt": job.attempts, "coach": self.deps.coach.name})
             self.deps.metrics.generations_started.labels(self.deps.coach.name).inc()
-            self._start_playbook(job)
+            self.side.start_playbook(job)
             await self._run_to_end(job)
         except asyncio.CancelledError:
             await self._on_cancelled(job)
@@ -242,6 +236,7 @@ class JobRunner:
         self.deps.metrics.generations_succeeded.labels(outcome.coach).inc()
         log.info("plan saved", extra={"coach": outcome.coach, "weeks": len(outcome.content.weeks)})
         await self.deps.notifier.notify(job.id)
+        self.side.ended(job)
 
     async def _on_cancelled(self, job: GenerationJob | None) -> None:
         task = asyncio.current_task()
@@ -264,6 +259,8 @@ class JobRunner:
             self.deps.metrics.generations_failed.labels(code).inc()
             log.warning("generation failed", extra={"job_id": str(job.id), "code": code, "detail": detail})
             await self.deps.notifier.notify(job.id)
+            job.status = "failed"
+            self.side.ended(job)
 
     async def _heartbeat(self, job_id: uuid.UUID, claims: int) -> None:
         interval = max(self.settings.job_lease_seconds / 3, 0.1)
@@ -282,17 +279,3 @@ class JobRunner:
             if rows[0]["cancel_requested"]:
                 self.request_cancel(job_id)
                 return
-
-    # -- the playbook, beside the plan ---------------------------------------------------------------
-
-    def _start_playbook(self, job: GenerationJob) -> None:
-        if not self.settings.playbook_enabled or self.playbook_coach is None or job.kind in ADAPT_KINDS:
-            return
-        task = asyncio.create_task(
-            run_playbook(job, self.playbook_coach, self.settings, self.deps.metrics),
-            name=f"playbook-{job.id}",
-        )
-        self._side_tasks.add(task)
-        self._playbooks[job.id] = task
-        task.add_done_callback(self._side_tasks.discard)
-        task.add_done_callback(lambda _: self._playbooks.pop(job.id, None))

@@ -1,4 +1,4 @@
-"""Changing a plan from the browser, and what the coach has learned: one page that says what adjusting would change (or why there is
+"""Changing a plan from the browser, what the coach has learned, and Web Push for this browser: one page that says what adjusting would change (or why there is
 nothing to change) and redoes a week for other days or kit, and a page per exercise to swap it. Each
 submit queues the same job as the API and follows it on the live progress page."""
 
@@ -9,7 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
+from litestar.response import File
 from pydantic import ValidationError
 
 from web.domain.adapt import AdaptRefused
@@ -26,11 +27,13 @@ from web.generation.adapt import (
     submit_adaptation,
     swap_options,
 )
+from web.pages.assets import STATIC
 from web.pages.common import PageUser, redirect, render
 from web.pages.filters import WEEKDAY_NAMES
 from web.plans.log import schedule
 from web.plans.services import current_plan, own_plan
 from web.playbook.services import delete_entry, playbook_of
+from web.push.api import SubscriptionIn
 from web.tables import Plan, User
 
 KITS = {"usual": None, "dumbbells": [Equipment.dumbbells], "none": []}  # the redo form's kit choices
@@ -216,6 +219,23 @@ async def delete_note(request: Request, user: PageUser, entry_id: FromPath[int])
     return redirect(request, "/playbook?deleted=1")
 
 
+# -- Web Push, from the progress page --------------------------------------------------------------
+
+
+@post("/push/subscriptions", status_code=201)
+async def subscribe_device(request: Request, user: PageUser, data: JSONBody[SubscriptionIn]) -> None:
+    """This browser's push subscription (static/js/app.js sends it after "Tell me when it's ready")."""
+    await request.app.state.services.pusher.subscribe(user, data.endpoint, data.keys.p256dh, data.keys.auth)
+
+
+@get("/sw.js", media_type="text/javascript")
+async def service_worker() -> File:
+    """The service worker, from the site's root so that its scope is the whole site."""
+    return File(
+        path=STATIC / "js" / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"}
+    )
+
+
 ROUTES = [
     change_current,
     change_page,
@@ -225,4 +245,6 @@ ROUTES = [
     swap_from_page,
     playbook_page,
     delete_note,
+    subscribe_device,
+    service_worker,
 ]

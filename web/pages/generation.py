@@ -117,6 +117,7 @@ async def progress_context(request: Request, user: User, job: GenerationJob, seq
         "events_url": f"/generate/{job.id}/events?last_event_id={seq}&r={uuid.uuid4().hex[:8]}",
         "result": _result(job.status, job.error_code, job.error_message, plan_id, job.kind),
         "stall_seconds": STALL_SECONDS,
+        "push_key": request.app.state.services.pusher.public_key,
     }
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from litestar import delete, get
-from litestar.params import FromPath
+from litestar.params import Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from pydantic import BaseModel
 
@@ -48,6 +49,8 @@ async def get_playbook(user: CurrentUser) -> PlaybookOut:
     security=BEARER,
     status_code=HTTP_204_NO_CONTENT,
 )
-async def delete_playbook_entry(user: CurrentUser, entry_id: FromPath[int]) -> None:
+async def delete_playbook_entry(
+    user: CurrentUser, entry_id: Annotated[int, Parameter(ge=1, le=2_147_483_647)]
+) -> None:
     """Delete a note: your coach never uses it again."""
     await delete_entry(user, entry_id)
