@@ -184,6 +184,9 @@ class SessionLog(Table):
     note = Text(default="")
     exercises = JSON(default="[]")  # per-exercise results: load/reps or distance/time
     logged_at = Timestamptz()
+    # The log this one was carried from into a changed plan version (its first), so the session counts
+    # once wherever its copies are.
+    origin = UUID(null=True, default=None)
 
 
 class RefreshToken(Table):

@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from web.auth.guards import BEARER, CurrentUser
-from web.auth.refresh import issue_refresh, prune, rotate
+from web.auth.refresh import new_sign_in, rotate
 from web.auth.services import (
     Credentials,
     authenticate,
@@ -57,8 +57,7 @@ async def tokens_for(services: Any, user: User, refresh_token: str | None = None
     """An access token, and a refresh token (new, or the one a rotation just made)."""
     settings = services.settings
     if refresh_token is None:
-        await prune(user)
-        refresh_token = await issue_refresh(user, settings.refresh_token_ttl_days)
+        refresh_token = await new_sign_in(user, settings.refresh_token_ttl_days)
     return TokenOut(
         access_token=services.tokens.issue_access(str(user.id), generation=user.token_generation),
         expires_in=settings.jwt_access_ttl_seconds,
@@ -163,6 +162,11 @@ class AuthController(Controller):
         services = request.app.state.services
         await services.limits.check_auth(request, "refresh")
         user, fresh = await rotate(data.refresh_token, services.settings.refresh_token_ttl_days)
+        if fresh is None:  # exchanged a moment ago by another request: it holds the new pair
+            raise Unauthorized(
+                "This refresh token was just used: use the tokens that exchange gave.",
+                code="refresh_token_used",
+            )
         return await tokens_for(services, user, fresh)
 
     @post(

@@ -3,7 +3,8 @@
 A refresh token is a random 256-bit secret (only its sha256 is stored). Exchanging it ends it and issues
 a new one of the same family with a new access token. Presenting one that was already exchanged means it
 was copied (the real client got a new one), so the whole family is revoked and the person signs in again
-(OAuth 2.0 Security BCP, refresh token rotation). Logging out moves the account's token generation,
+(OAuth 2.0 Security BCP, refresh token rotation), unless it comes within a few seconds of the exchange,
+as requests sent together do. Logging out moves the account's token generation,
 which ends every refresh token with every access token.
 """
 
@@ -22,6 +23,7 @@ from web.tables import RefreshToken, User
 
 log = logging.getLogger("web.auth")
 SIGN_IN_AGAIN = "Your sign-in has ended: sign in again."
+REUSE_GRACE = dt.timedelta(seconds=30)
 
 
 def _hash(secret: str) -> str:
@@ -45,20 +47,31 @@ async def issue_refresh(user: User, ttl_days: float, family: uuid.UUID | None = 
     return secret
 
 
-async def rotate(secret: str, ttl_days: float) -> tuple[User, str]:
+async def new_sign_in(user: User, ttl_days: float) -> str:
+    """A refresh token for a sign-in with a password (the person's expired ones dropped first)."""
+    await prune(user)
+    return await issue_refresh(user, ttl_days)
+
+
+async def rotate(secret: str, ttl_days: float) -> tuple[User, str | None]:
     """Exchange a refresh token: the person it belongs to and their new refresh token. Unauthorized for an
-    unknown, expired, revoked or reused one (a reuse also ends every token of its family)."""
+    unknown, expired or revoked one, and for one used again later than REUSE_GRACE after its exchange (a
+    copy: that also ends every token of its family). Within the grace (a browser's tabs, or a page and its
+    stream, renewing at once), the person, and None: an access token, but the successor stays with the
+    request that made it."""
     if not secret or len(secret) > 200:
         raise Unauthorized(SIGN_IN_AGAIN, code="invalid_refresh_token")
     at = now()
     row = await RefreshToken.objects().where(RefreshToken.token_hash == _hash(secret)).first()
     if row is None or row.expires_at <= at:
         raise Unauthorized(SIGN_IN_AGAIN, code="invalid_refresh_token")
-    if row.used_at is not None:
-        await _revoke_family(row.family)
-        raise Unauthorized(SIGN_IN_AGAIN, code="invalid_refresh_token")
     user = await User.objects().where(User.id == row.user).first()
     if user is None or not user.is_active or row.generation != user.token_generation:
+        raise Unauthorized(SIGN_IN_AGAIN, code="invalid_refresh_token")
+    if row.used_at is not None:
+        if at - row.used_at <= REUSE_GRACE:  # requests that left together with the same token
+            return user, None
+        await _revoke_family(row.family)
         raise Unauthorized(SIGN_IN_AGAIN, code="invalid_refresh_token")
     async with write_transaction():
         won = (
@@ -66,8 +79,8 @@ async def rotate(secret: str, ttl_days: float) -> tuple[User, str]:
             .where((RefreshToken.id == row.id) & RefreshToken.used_at.is_null())
             .returning(RefreshToken.id)
         )
-        if not won:  # a parallel exchange of the same token got there first
-            raise Unauthorized(SIGN_IN_AGAIN, code="invalid_refresh_token")
+        if not won:  # a parallel exchange of the same token got there first: it holds the successor
+            return user, None
         fresh = await issue_refresh(user, ttl_days, family=row.family)
     return user, fresh
 

@@ -20,7 +20,7 @@ from web.clock import now
 from web.db import is_unique_violation, write_transaction
 from web.domain.text import CONTROL_CHARS
 from web.errors import Conflict, InvalidInput, Unauthorized
-from web.tables import User, UserProfile
+from web.tables import PushSubscription, User, UserProfile
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
@@ -148,6 +148,8 @@ async def sign_out_everywhere(user: User) -> None:
     request with one of them is refused, as a bearer token or a session cookie."""
     await User.update({User.token_generation: User.token_generation + 1}).where(User.id == user.id)
     await revoke_all(user)
+    # A signed-out person's devices are not told about their plans any more (a shared browser).
+    await PushSubscription.delete().where(PushSubscription.user == user.id)
 
 
 async def _external_user(sub: str) -> User:

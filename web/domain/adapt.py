@@ -6,7 +6,7 @@ weeks (with either coach) and keeps every other week as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import mean
 from typing import Literal
@@ -26,6 +26,7 @@ HARD_RPE = 8.5  # done sessions felt this hard on average: the rest is lighter
 EASY_RPE = 5.0  # ... this easy: the rest asks for more effort
 MIN_DUE = 3  # sessions due before missing them says anything
 MIN_RATED = 2  # rated sessions before their effort says anything
+LOG_NOTE = "From the training log: "
 KEEP_BLOCK_SHARE = 0.6  # a rewritten week keeps its block's lifts when the brief still allows this share
 
 
@@ -96,8 +97,10 @@ def adjusted_brief(brief: TrainingBrief, log: Sequence[LoggedSession]) -> tuple[
             "Your log shows nothing to change yet: sessions done, no pain, effort as planned. "
             "Keep logging; adjust when a week goes differently.",
         )
-    notes = [f"From the training log: {c}" for c in changes]
-    return brief.model_copy(update={**update, "free_text": [*brief.free_text, *notes]}), changes
+    # The log's notes replace an earlier adjustment's (they said what the log showed then).
+    words = [t for t in brief.free_text if not t.startswith(LOG_NOTE)]
+    notes = [f"{LOG_NOTE}{c}" for c in changes]
+    return brief.model_copy(update={**update, "free_text": [*words, *notes]}), changes
 
 
 # -- "Redo this week" ------------------------------------------------------------------------------
@@ -155,31 +158,36 @@ def _gap(one: CatalogueExercise, other: CatalogueExercise) -> int:
 
 
 def swapped(
-    content: PlanContent, from_week: int, old_id: str, new: CatalogueExercise
+    content: PlanContent,
+    from_week: int,
+    old_id: str,
+    new: CatalogueExercise,
+    keep: Collection[tuple[int, int]] = (),
 ) -> tuple[PlanContent, list[int]]:
     """The plan with `old_id` replaced by `new` in every session from `from_week` on (a person who swaps
-    an exercise out does not want it back next week), and the weeks that changed."""
+    an exercise out does not want it back next week), except the sessions in `keep` (week, session: those
+    logged or past), and the weeks that changed."""
     old = get_exercise(old_id)
     old_name = old.name if old is not None else old_id
+    kept = {tuple(k) for k in keep}
     weeks, changed = [], []
     for week in content.weeks:
-        if week.number < from_week or not any(
-            i.exercise_id == old_id for s in week.sessions for i in s.exercises
-        ):
-            weeks.append(week)
-            continue
         sessions = [
-            s.model_copy(
+            s
+            if week.number < from_week or (week.number, i) in kept
+            else s.model_copy(
                 update={
                     "exercises": [
-                        _stand_in(i, new, old_name) if i.exercise_id == old_id else i for i in s.exercises
+                        _stand_in(e, new, old_name) if e.exercise_id == old_id else e for e in s.exercises
                     ]
                 }
             )
-            for s in week.sessions
+            for i, s in enumerate(week.sessions, start=1)
         ]
-        weeks.append(week.model_copy(update={"sessions": sessions}))
-        changed.append(week.number)
+        if sessions != week.sessions:
+            changed.append(week.number)
+            week = week.model_copy(update={"sessions": sessions})
+        weeks.append(week)
     return content.model_copy(update={"weeks": weeks}), changed
 
 

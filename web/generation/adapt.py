@@ -6,17 +6,13 @@ stream, rules and atomic save as a full generation, and the result is a new plan
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
+import datetime as dt
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from web.db import is_unique_violation, with_retries, write_transaction
 from web.domain import rules
 from web.domain.adapt import (
     AdaptKind,
@@ -32,14 +28,9 @@ from web.domain.catalogue import get_exercise
 from web.domain.enums import Equipment, Weekday
 from web.domain.plan import PlanContent, PlannedExercise
 from web.domain.text import ClosedBody
-from web.errors import Conflict, InvalidInput, NotFound
-from web.generation.idempotency import remember_key, replay
-from web.generation.services import Submission, get_job, new_job, queue_job
+from web.errors import InvalidInput, NotFound
 from web.plans.log import ScheduleOut, schedule
-from web.tables import GenerationJob, Plan, User
-
-log = logging.getLogger("web.generation.adapt")
-ADAPT_PRIORITY = 5  # after first plans, before regenerations
+from web.tables import GenerationJob, Plan, UserProfile
 
 
 class WeekRedoIn(ClosedBody):
@@ -79,29 +70,27 @@ class AdaptSpec(BaseModel):
     equipment: list[Equipment] | None = None
     swap_from: str | None = None  # catalogue ids
     swap_to: str | None = None
-
-    def fingerprint(self) -> dict[str, Any]:
-        """What makes two requests the same request (the decisions and their words follow from these)."""
-        return self.model_dump(
-            mode="json", include={"kind", "plan_id", "days", "equipment", "swap_from", "swap_to"}
-        ) | {"weeks": self.weeks[:1] if self.kind != "adjust" else []}
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    """A change the domain refuses (nothing to adjust, a week that is over...) answers 409 with its words."""
-    try:
-        yield
-    except AdaptRefused as exc:
-        raise Conflict(exc.message, code=exc.code) from None
+    # What later changes build on: the brief without a week's temporary constraint, and the first day
+    # whose log an adjustment has not answered yet.
+    base_brief: dict[str, Any] | None = None
+    log_since: dt.date | None = None
+    keep: list[tuple[int, int]] = []  # a swap leaves these sessions (week, session) as they are
 
 
-async def base_brief(plan: Plan) -> TrainingBrief:
-    """The brief the plan version was written for."""
+@dataclass(frozen=True)
+class Basis:
+    """What a change of a plan version builds on."""
+
+    brief: TrainingBrief  # never a week's temporary constraint
+    log_since: dt.date | None  # an adjustment already answered the log before this day
+
+
+async def basis(plan: Plan) -> Basis:
+    """The brief later changes of this version build on, and the log window still unanswered."""
     row = None
     if plan.job is not None:
         row = (
-            await GenerationJob.select(GenerationJob.brief)
+            await GenerationJob.select(GenerationJob.brief, GenerationJob.request)
             .where(GenerationJob.id == plan.job)
             .output(load_json=True)
             .first()
@@ -110,13 +99,34 @@ async def base_brief(plan: Plan) -> TrainingBrief:
         raise AdaptRefused(
             "plan_not_changeable", "This plan version cannot be changed: make a new plan instead."
         )
-    return TrainingBrief.model_validate(row["brief"])
+    adapt = (row["request"] or {}).get("adapt") or {}
+    since = adapt.get("log_since")
+    return Basis(
+        TrainingBrief.model_validate(adapt.get("base_brief") or row["brief"]),
+        dt.date.fromisoformat(since) if since else None,
+    )
 
 
-def logged(sched: ScheduleOut) -> list[LoggedSession]:
-    """The sessions due so far (dated before today, or logged) as the log left them."""
+async def base_brief(plan: Plan) -> TrainingBrief:
+    return (await basis(plan)).brief
+
+
+async def _active(plan: Plan) -> None:
+    row = await UserProfile.select(UserProfile.active_plan_id).where(UserProfile.id == plan.profile).first()
+    if not row or row["active_plan_id"] != plan.id:
+        raise AdaptRefused(
+            "plan_not_active",
+            "Only your active plan can be changed: make this version active first, or change your active plan.",
+        )
+
+
+def logged(sched: ScheduleOut, since: dt.date | None = None) -> list[LoggedSession]:
+    """The sessions due so far (dated before today, or logged) as the log left them; from `since` on,
+    when an adjustment already answered what came before."""
     out = []
     for s in sched.sessions:
+        if since is not None and s.date < since:
+            continue
         if s.log is not None:
             out.append(LoggedSession(s.week, s.log.status, s.log.rpe, s.log.pain))
         elif s.date < sched.today:
@@ -126,25 +136,42 @@ def logged(sched: ScheduleOut) -> list[LoggedSession]:
 
 async def plan_adjustment(plan: Plan) -> tuple[TrainingBrief, AdaptSpec]:
     """ "Adjust the rest of my plan": the weeks after the current one, rewritten from what the log shows."""
-    brief, sched = await base_brief(plan), await schedule(plan)
+    await _active(plan)
+    base, sched = await basis(plan), await schedule(plan)
     if sched.current_week >= plan.weeks_count:
         raise AdaptRefused(
             "plan_ending",
             "This is the plan's last week: there is nothing after it to adjust. Make a new plan next.",
         )
-    new_brief, changes = adjusted_brief(brief, logged(sched))
+    new_brief, changes = adjusted_brief(base.brief, logged(sched, base.log_since))
     weeks = list(range(sched.current_week + 1, plan.weeks_count + 1))
     return new_brief, AdaptSpec(
-        kind="adjust", plan_id=plan.id, from_version=plan.version, weeks=weeks, changes=changes
+        kind="adjust",
+        plan_id=plan.id,
+        from_version=plan.version,
+        weeks=weeks,
+        changes=changes,
+        base_brief=new_brief.model_dump(mode="json"),
+        log_since=sched.today,
     )
 
 
-async def _open_week(plan: Plan, week: int) -> None:
+async def _open_week(plan: Plan, week: int) -> ScheduleOut:
+    """The schedule, when `week` is this week or a later one of the active plan."""
     if not 1 <= week <= plan.weeks_count:
         raise NotFound(f"This plan has weeks 1 to {plan.weeks_count}.", code="week_not_found")
-    current = (await schedule(plan)).current_week
-    if week < current:
-        raise AdaptRefused("week_past", f"Week {week} is over: change week {current} or a later one.")
+    await _active(plan)
+    sched = await schedule(plan)
+    if week < sched.current_week:
+        raise AdaptRefused(
+            "week_past", f"Week {week} is over: change week {sched.current_week} or a later one."
+        )
+    return sched
+
+
+def _settled(sched: ScheduleOut) -> set[tuple[int, int]]:
+    """Sessions a change leaves as they are: logged, or dated before today."""
+    return {(s.week, s.session) for s in sched.sessions if s.log is not None or s.date < sched.today}
 
 
 async def plan_redo(plan: Plan, week: int, body: WeekRedoIn) -> tuple[TrainingBrief, AdaptSpec]:
@@ -152,7 +179,6 @@ async def plan_redo(plan: Plan, week: int, body: WeekRedoIn) -> tuple[TrainingBr
     if body.days is None and body.equipment is None:
         raise InvalidInput(
             "Say what is different that week: the days you can train, the kit you have, or both.",
-            code="validation_failed",
             errors=[
                 {
                     "field": "days",
@@ -161,8 +187,22 @@ async def plan_redo(plan: Plan, week: int, body: WeekRedoIn) -> tuple[TrainingBr
                 }
             ],
         )
-    await _open_week(plan, week)
-    brief, said = constrained_brief(await base_brief(plan), body.days, body.equipment)
+    sched = await _open_week(plan, week)
+    if any(s.week == week and s.log is not None for s in sched.sessions):
+        raise AdaptRefused(
+            "week_logged",
+            f"You have logged sessions in week {week}: redo a later week, or swap single exercises.",
+        )
+    days = body.days
+    if days is not None and week == sched.current_week:  # days already gone this week cannot be trained
+        passed = {s.day for s in sched.sessions if s.week == week and s.date < sched.today}
+        days = [d for d in days if d not in passed] or None
+        if days is None:
+            raise AdaptRefused(
+                "no_days_left", "Every day you chose has passed this week: choose from today on."
+            )
+    base = await basis(plan)
+    brief, said = constrained_brief(base.brief, days, body.equipment)
     changes = [f"Week {week} rewritten for {' and '.join(said)}; the other weeks are unchanged."]
     spec = AdaptSpec(
         kind="redo_week",
@@ -170,8 +210,10 @@ async def plan_redo(plan: Plan, week: int, body: WeekRedoIn) -> tuple[TrainingBr
         from_version=plan.version,
         weeks=[week],
         changes=changes,
-        days=body.days,
+        days=days,
         equipment=body.equipment,
+        base_brief=base.brief.model_dump(mode="json"),
+        log_since=base.log_since,
     )
     return brief, spec
 
@@ -197,7 +239,7 @@ async def plan_swap(
 ) -> tuple[TrainingBrief, AdaptSpec]:
     """One exercise replaced, in this session and every later one that has it, by an alternative."""
     item, options = await swap_options(plan, week, session, exercise)
-    await _open_week(plan, week)
+    sched = await _open_week(plan, week)
     chosen = next((e for e in options if e.id == body.exercise_id), None)
     if chosen is None:
         offered = ", ".join(e.id for e in options[:12]) or "none: no exercise in the catalogue fits"
@@ -207,8 +249,13 @@ async def plan_swap(
                 {"field": "exercise_id", "message": "Not an alternative to this exercise.", "code": "invalid"}
             ],
         )
-    brief = await base_brief(plan)
-    content, weeks = swapped(PlanContent.model_validate(plan.content), week, item.exercise_id, chosen)
+    base = await basis(plan)
+    brief = base.brief
+    content, weeks = swapped(
+        PlanContent.model_validate(plan.content), week, item.exercise_id, chosen, keep=_settled(sched)
+    )
+    if not weeks:
+        raise AdaptRefused("nothing_to_swap", "Every session with this exercise is logged or past already.")
     broken = rules.check_rewritten(brief, content, weeks)
     if broken:
         raise AdaptRefused("swap_breaks_rules", f"That swap would break a training rule: {broken[0].message}")
@@ -225,67 +272,8 @@ async def plan_swap(
         changes=changes,
         swap_from=item.exercise_id,
         swap_to=chosen.id,
+        keep=sorted(_settled(sched)),
+        base_brief=brief.model_dump(mode="json"),
+        log_since=base.log_since,
     )
     return brief, spec
-
-
-async def submit_adaptation(
-    services: Any,
-    user: User,
-    plan: Plan,
-    brief: TrainingBrief,
-    spec: AdaptSpec,
-    *,
-    key: str | None,
-    request_id: str | None,
-) -> Submission:
-    """Queue the change as a job (or return the one this same request already made)."""
-    digest = hashlib.sha256(json.dumps(spec.fingerprint(), sort_keys=True).encode()).hexdigest()
-    if key and (job_id := await replay(user, key, digest)) is not None:
-        return Submission(job=await get_job(job_id), plan=None, created=False, replayed=True)
-    running = await _running(plan, digest)
-    if running is not None:
-        await remember_key(user, key, digest, running, services.settings)
-        return Submission(job=running, plan=None, created=False)
-    await services.limits.check_generation(user)
-    request = {"adapt": spec.model_dump(mode="json")}
-    job = new_job(
-        user, plan.profile, spec.kind, ADAPT_PRIORITY, request, digest, brief, services.settings, request_id
-    )
-
-    async def create() -> None:
-        async with write_transaction():
-            await queue_job(job, user, key, digest, services.settings)
-
-    try:
-        await with_retries(create, what="create_job")
-    except Exception as exc:
-        if not is_unique_violation(exc):
-            raise
-        running = await _running(plan, digest)  # a parallel request won the profile's slot
-        if running is None:
-            raise Conflict("Your plan just changed: reload it and try again.", code="plan_changed") from None
-        return Submission(job=running, plan=None, created=False)
-    await services.notifier.notify(job.id)
-    if services.runner is not None:
-        services.runner.wake()
-    log.info("plan change queued", extra={"job_id": str(job.id), "kind": job.kind})
-    return Submission(job=job, plan=None, created=True)
-
-
-async def _running(plan: Plan, digest: str) -> GenerationJob | None:
-    """This same change, already running; any other job running for the profile is a conflict."""
-    running = (
-        await GenerationJob.objects()
-        .where(GenerationJob.active_slot == str(plan.profile))
-        .output(load_json=True)
-        .first()
-    )
-    if running is None:
-        return None
-    if running.request_hash != digest:
-        raise Conflict(
-            "Your plan is being made or changed right now: wait for that to finish, then try again.",
-            code="generation_in_progress",
-        )
-    return running

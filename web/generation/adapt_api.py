@@ -19,10 +19,9 @@ from web.generation.adapt import (
     plan_adjustment,
     plan_redo,
     plan_swap,
-    refusals,
-    submit_adaptation,
     swap_options,
 )
+from web.generation.adapt_submit import refusals, submit_adaptation
 from web.generation.api import idempotency_key, job_response, prefer_wait
 from web.generation.schemas import GenerationOut
 from web.plans.services import own_plan
@@ -39,13 +38,16 @@ class AlternativeOut(BaseModel):
     equipment: list[str]  # [] for bodyweight
 
 
-async def _queue(request: Request, user, plan, decide) -> Response[GenerationOut]:
+async def _queue(request: Request, user, plan, decide, **asked) -> Response[GenerationOut]:
     services = request.app.state.services
-    key = idempotency_key(request)
-    with refusals():
-        brief, spec = await decide()
     submission = await submit_adaptation(
-        services, user, plan, brief, spec, key=key, request_id=request.state.get("request_id")
+        services,
+        user,
+        plan,
+        decide,
+        asked=asked,
+        key=idempotency_key(request),
+        request_id=request.state.get("request_id"),
     )
     return await job_response(services, submission.job, prefer_wait(request))
 
@@ -68,7 +70,7 @@ class PlanChangeController(Controller):
         as a new version; earlier weeks stay as they were. 409 `nothing_to_adjust` when the log shows
         nothing to change. The new version's `content.adaptation` says what changed and why."""
         plan = await own_plan(user, plan_id)
-        return await _queue(request, user, plan, lambda: plan_adjustment(plan))
+        return await _queue(request, user, plan, lambda: plan_adjustment(plan), kind="adjust")
 
     @post(
         "/{plan_id:uuid}/weeks/{week:int}/redo",
@@ -87,7 +89,15 @@ class PlanChangeController(Controller):
         """Write one week (this one or a later one) again for other days, other kit, or both ("only 2 days
         this week", "hotel gym: dumbbells only", `"equipment": []` for none); the rest stays."""
         plan = await own_plan(user, plan_id)
-        return await _queue(request, user, plan, lambda: plan_redo(plan, week, data))
+        return await _queue(
+            request,
+            user,
+            plan,
+            lambda: plan_redo(plan, week, data),
+            kind="redo",
+            week=week,
+            body=data.model_dump(mode="json"),
+        )
 
     @get(f"{EXERCISE}/alternatives", operation_id="ListExerciseAlternatives")
     async def list_alternatives(
@@ -121,4 +131,12 @@ class PlanChangeController(Controller):
     ) -> Response[GenerationOut]:
         """Swap the exercise for one of its alternatives, in this session and every later one that has it."""
         plan = await own_plan(user, plan_id)
-        return await _queue(request, user, plan, lambda: plan_swap(plan, week, session, exercise, data))
+        return await _queue(
+            request,
+            user,
+            plan,
+            lambda: plan_swap(plan, week, session, exercise, data),
+            kind="swap",
+            at=[week, session, exercise],
+            body=data.model_dump(mode="json"),
+        )

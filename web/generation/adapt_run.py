@@ -91,7 +91,7 @@ async def _swap(job, deps, spec: AdaptSpec, base: Plan, content, brief, adaptati
     new = get_exercise(spec.swap_to or "")
     if new is None or spec.swap_from is None:
         raise GenerationFailed("plan_invalid", "the swap names an exercise the catalogue does not have")
-    changed, weeks = swapped(content, spec.weeks[0], spec.swap_from, new)
+    changed, weeks = swapped(content, spec.weeks[0], spec.swap_from, new, keep=spec.keep)
     await progress.stage("checking", "Checking the plan", 88)
     changed = changed.model_copy(update={"adaptation": adaptation})
     _check(brief, changed, weeks)

@@ -33,6 +33,12 @@ FAILURES: dict[str, Failure] = {
     "save_failed": Failure(
         "Your plan was written but could not be saved. Nothing was half-saved; try again.", True
     ),
+    "plan_changed": Failure(
+        "Your plan changed while this change was being made, so it was not applied. Open your plan and "
+        "change it again.",
+        False,
+    ),
+    "plan_not_found": Failure("The plan version to change is gone. Open your plan and try again.", False),
     "interrupted": Failure("The generation was interrupted by a server restart. Try again.", True),
     "internal_error": Failure("Something went wrong on our side. Try again.", True),
 }

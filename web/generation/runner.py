@@ -22,7 +22,7 @@ from web.domain.adapt import ADAPT_KINDS
 from web.generation.adapt_run import run_adaptation
 from web.generation.pipeline import GenerationFailed, PipelineDeps, Progress, run_pipeline
 from web.generation.progress import LeaseLost
-from web.generation.save import save_plan
+from web.generation.save import PlanChanged, save_plan
 from web.generation.services import get_job
 from web.generation.side import SideTasks
 from web.generation.transitions import end_cancelled, end_failed, hand_back, renew_lease
@@ -227,6 +227,9 @@ class JobRunner:
             )
         except LeaseLost:
             log.info("lease lost before the save: another attempt owns the job; nothing saved here")
+            return
+        except PlanChanged:
+            await self._fail(job, "plan_changed", "the plan changed during the change")
             return
         except Exception as exc:
             log.error("plan save failed; nothing of it was kept", extra={"error_type": type(exc).__name__})

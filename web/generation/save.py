@@ -21,6 +21,10 @@ from web.tables import GenerationJob, Plan, UserProfile
 log = logging.getLogger("web.generation.save")
 
 
+class PlanChanged(Exception):
+    """The version a change was made from is no longer the active plan: the change is not applied."""
+
+
 async def save_plan(job: GenerationJob, content: PlanContent, coach: str, usage: Any) -> Plan:
     """One transaction: the plan version, the profile's pointer, the job's success, its event, analytics.
     If any part fails, none of it remains. Fenced: only the attempt that holds the job saves (LeaseLost
@@ -45,8 +49,17 @@ async def save_plan(job: GenerationJob, content: PlanContent, coach: str, usage:
             content=content.model_dump(mode="json"),
             created_at=at,
         )
+        adapt = (job.request or {}).get("adapt") if content.adaptation is not None else None
+        if adapt is not None:  # a change applies to the version it was made from, if that is still in use
+            active = (
+                await UserProfile.select(UserProfile.active_plan_id)
+                .where(UserProfile.id == job.profile)
+                .first()
+            )
+            if not active or str(active["active_plan_id"]) != adapt["plan_id"]:
+                raise PlanChanged(f"job {job.id}: the active plan is no longer {adapt['plan_id']}")
         await plan.save()
-        if content.adaptation is not None and (adapt := (job.request or {}).get("adapt")):
+        if adapt is not None:
             kept_all = content.adaptation.kind == "swap"  # a swap's weeks keep their sessions
             await carry_logs(
                 uuid.UUID(adapt["plan_id"]), plan.id, () if kept_all else content.adaptation.weeks

@@ -13,6 +13,7 @@ from typing import Any
 from web.analytics import write_event
 from web.clock import now, today_in
 from web.db import is_unique_violation, with_retries, write_transaction
+from web.domain.adapt import ADAPT_KINDS
 from web.domain.brief import TrainingBrief
 from web.errors import Conflict, NotFound
 from web.generation.idempotency import insert_key, remember_key, replay
@@ -126,6 +127,11 @@ async def _existing(profile: UserProfile, request: GenerateRequest) -> Submissio
     The running job is looked at first: a job clears its slot in the same transaction that saves its
     plan, so in this order a request racing a finishing job always sees one or the other."""
     running = await active_job(profile)
+    if running is not None and running.kind in ADAPT_KINDS:  # not this request's job: say so
+        raise Conflict(
+            "Your plan is being changed right now: wait for that to finish, then make a new plan.",
+            code="generation_in_progress",
+        )
     if running is not None:
         log.info("generation already running; returning it", extra={"job_id": str(running.id)})
         return Submission(job=running, plan=None, created=False)
@@ -162,8 +168,14 @@ async def active_job(profile: UserProfile) -> GenerationJob | None:
     )
 
 
+async def _profile_zone(profile_id) -> str | None:
+    row = await UserProfile.select(UserProfile.time_zone).where(UserProfile.id == profile_id).first()
+    return row["time_zone"] if row else None
+
+
 async def _brief(user: User, request: GenerateRequest, settings: Any, embedder: Any = None) -> TrainingBrief:
-    brief = build_brief(request.personal_info, request.initial_responses, today=today_in(request.time_zone))
+    zone = request.time_zone or await _profile_zone(request.user_profile_id)
+    brief = build_brief(request.personal_info, request.initial_responses, today=today_in(zone))
     if request.start_date is not None:
         brief = brief.model_copy(update={"start_date": request.start_date})
     if not settings.playbook_context_matching_enabled:

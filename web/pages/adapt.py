@@ -4,6 +4,7 @@ submit queues the same job as the API and follows it on the live progress page."
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 from uuid import UUID
@@ -23,12 +24,11 @@ from web.generation.adapt import (
     plan_adjustment,
     plan_redo,
     plan_swap,
-    refusals,
-    submit_adaptation,
     swap_options,
 )
+from web.generation.adapt_submit import refusals, submit_adaptation
 from web.pages.assets import STATIC
-from web.pages.common import PageUser, redirect, render
+from web.pages.common import PageUser, idempotency_key_of, redirect, render
 from web.pages.filters import WEEKDAY_NAMES
 from web.plans.log import schedule
 from web.plans.services import current_plan, own_plan
@@ -38,13 +38,6 @@ from web.tables import Plan, User
 
 KITS = {"usual": None, "dumbbells": [Equipment.dumbbells], "none": []}  # the redo form's kit choices
 EXERCISE = "/plans/{plan_id:uuid}/weeks/{week:int}/sessions/{session:int}/exercises/{exercise:int}/swap"
-
-
-def _key(value: Any) -> str | None:
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        return None
 
 
 async def _change_context(plan: Plan, **extra: Any) -> dict[str, Any]:
@@ -69,16 +62,16 @@ async def _change_context(plan: Plan, **extra: Any) -> dict[str, Any]:
 
 async def _queue(request: Request, user: User, plan: Plan, decide, again) -> Response:
     form = await request.form()
+    # What was asked, for a retried form: its address and fields, without the token and the key.
+    fields = sorted((k, str(v)) for k, v in form.multi_items() if k not in ("_csrf_token", "idempotency_key"))
     try:
-        with refusals():
-            brief, spec = await decide(form)
         submission = await submit_adaptation(
             request.app.state.services,
             user,
             plan,
-            brief,
-            spec,
-            key=_key(form.get("idempotency_key")),
+            lambda: decide(form),
+            asked={"path": request.url.path, "form": fields},
+            key=idempotency_key_of(form),
             request_id=request.state.get("request_id"),
         )
     except AppError as exc:
@@ -118,6 +111,8 @@ async def adjust_from_page(request: Request, user: PageUser, plan_id: FromPath[U
 
 def _redo_body(form) -> WeekRedoIn:
     days, kit = form.getall("days", []), KITS.get(str(form.get("kit", "usual")))
+    if len(days) > 6:
+        raise InvalidInput("Choose at most 6 days: keep one day a week for rest.")
     try:
         return WeekRedoIn(days=days or None, equipment=kit)
     except ValidationError:
@@ -129,7 +124,8 @@ async def redo_from_page(request: Request, user: PageUser, plan_id: FromPath[UUI
     plan = await own_plan(user, plan_id)
 
     async def decide(form):
-        week = int(form.get("week")) if str(form.get("week", "")).isdigit() else 0
+        chosen = str(form.get("week", ""))
+        week = int(chosen) if re.fullmatch(r"[0-9]{1,2}", chosen) else 0
         return await plan_redo(plan, week, _redo_body(form))
 
     return await _queue(request, user, plan, decide, _refused_here(request, user, plan, "redo"))

@@ -6,7 +6,7 @@ from litestar import Request, Response, get, post
 from pydantic import ValidationError
 
 from web.auth.guards import REFRESH_COOKIE, SESSION_COOKIE
-from web.auth.refresh import issue_refresh, prune
+from web.auth.refresh import new_sign_in
 from web.auth.services import Credentials, authenticate, register, sign_out_everywhere
 from web.errors import AppError, Conflict, InvalidInput, TooManyRequests, Unauthorized
 from web.onboarding.validation import field_errors
@@ -55,8 +55,7 @@ async def _signed_in(request: Request, user: User, next_path: str) -> Response:
     response = redirect(request, next_path)
     response.set_cookie(session_cookie(request, token))
     if (await request.form()).get("remember") == "1":  # "keep me signed in on this device"
-        await prune(user)
-        secret = await issue_refresh(user, services.settings.refresh_token_ttl_days)
+        secret = await new_sign_in(user, services.settings.refresh_token_ttl_days)
         response.set_cookie(refresh_cookie(request, secret))
     return response
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -46,6 +47,14 @@ def safe_next(value: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc:
         return default
     return value
+
+
+def idempotency_key_of(form: Any) -> str | None:
+    """A form's idempotency key (a UUID the page put in it), or None for anything else."""
+    try:
+        return str(uuid.UUID(str(form.get("idempotency_key"))))
+    except ValueError:
+        return None
 
 
 def session_cookie(request: Request, token: str) -> Cookie:
@@ -97,7 +106,9 @@ async def optional_user(request: Request) -> User | None:
         request.state.renewed_user = None
         return None
     access = services.tokens.issue_access(str(user.id), generation=user.token_generation)
-    request.state.set_cookies = [session_cookie(request, access), refresh_cookie(request, fresh)]
+    request.state.set_cookies = [session_cookie(request, access)]
+    if fresh is not None:  # None: a request sent at the same time renewed it; its cookie is the one to keep
+        request.state.set_cookies.append(refresh_cookie(request, fresh))
     request.state.renewed_user = user
     return user
 

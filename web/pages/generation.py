@@ -21,19 +21,12 @@ from web.generation.failures import failure_for
 from web.generation.progress import TERMINAL_STATUSES, last_event_seq
 from web.generation.services import active_job, own_job
 from web.onboarding.validation import parse_generate_request
-from web.pages.common import PageUser, is_htmx, redirect, render, render_string
+from web.pages.common import PageUser, idempotency_key_of, is_htmx, redirect, render, render_string
 from web.pages.drafts import generate_body, load_draft, step_errors
 from web.pages.onboarding import review_context
 from web.tables import GenerationJob, User
 
 STALL_SECONDS = 20
-
-
-def _key(value: Any) -> str | None:
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        return None
 
 
 @get("/generate")
@@ -61,7 +54,7 @@ async def create_generation(request: Request, user: PageUser) -> Response:
         "start_date": str(form.get("start_date") or "") or None,
         "time_zone": str(form.get("time_zone") or "") or None,
     }
-    key, request_id = _key(form.get("idempotency_key")), request.state.get("request_id")
+    key, request_id = idempotency_key_of(form), request.state.get("request_id")
     try:
         generate = parse_generate_request(body, max_free_text=services.settings.max_free_text_chars)
         submission = await submit(services, user, generate, idempotency_key=key, request_id=request_id)

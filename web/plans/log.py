@@ -27,10 +27,8 @@ from web.plans.calendar import plan_start, session_date
 from web.playbook.learning import curate_quietly
 from web.tables import GenerationJob, Plan, SessionLog, User, UserProfile
 
-_In = ClosedBody
 
-
-class ExerciseResult(_In):
+class ExerciseResult(ClosedBody):
     """What was done of one exercise: load and reps, or distance and time."""
 
     name: CleanText = Field(min_length=1, max_length=120)
@@ -40,7 +38,7 @@ class ExerciseResult(_In):
     minutes: float | None = Field(default=None, ge=0, le=1440)
 
 
-class SessionLogIn(_In):
+class SessionLogIn(ClosedBody):
     status: Literal["done", "skipped"]
     rpe: int | None = Field(default=None, ge=1, le=10, description="How hard it felt, 1-10")
     minutes: int | None = Field(default=None, ge=1, le=600, description="How long it took")
@@ -245,5 +243,7 @@ async def carry_logs(from_plan: uuid.UUID, to_plan: uuid.UUID, rewritten: Collec
     rows = await SessionLog.select().where(SessionLog.plan == from_plan).output(load_json=True)
     kept = [r for r in rows if r["week"] not in set(rewritten)]
     for r in kept:
-        await SessionLog(**{**r, "id": uuid.uuid4(), "plan": to_plan}).save()
+        await SessionLog(
+            **{**r, "id": uuid.uuid4(), "plan": to_plan, "origin": r["origin"] or r["id"]}
+        ).save()
     return len(kept)

@@ -84,7 +84,9 @@ def evidence(text: str, since: dt.datetime, outcomes: Sequence[Outcome]) -> tupl
 
 async def outcomes_of(user_id: uuid.UUID) -> list[Outcome]:
     """Every session the person logged, on any plan version, with the planned session it was."""
-    logs = await SessionLog.select().where(SessionLog.user == user_id)
+    rows = await SessionLog.select().where(SessionLog.user == user_id).order_by(SessionLog.logged_at)
+    # A changed plan version carries the logs of the weeks it kept: one session, one outcome (its latest).
+    logs = list({r["origin"] or r["id"]: r for r in rows}.values())
     plan_ids = {row["plan"] for row in logs}
     plans = (
         {
@@ -127,15 +129,11 @@ def _same(a: dict, b: dict) -> bool:
 
 async def curate(user_id: uuid.UUID) -> None:
     """Merge duplicate notes, recount each from the log, retire those that keep proving harmful."""
-    entries = (
-        await PlaybookEntry.select()
-        .where((PlaybookEntry.user == user_id) & PlaybookEntry.retired_at.is_null())
-        .order_by(PlaybookEntry.id)
-    )
+    entries = await PlaybookEntry.select().where(PlaybookEntry.user == user_id).order_by(PlaybookEntry.id)
     kept: list[dict] = []
     merged: list[int] = []  # the later of two duplicates goes; the earlier keeps its history
-    for entry in entries:
-        if any(_same(entry, k) for k in kept):
+    for entry in entries:  # retired and deleted notes too: the same note written again stays retired
+        if entry["retired_at"] is None and any(_same(entry, k) for k in kept):
             merged.append(entry["id"])
         else:
             kept.append(entry)
@@ -144,10 +142,14 @@ async def curate(user_id: uuid.UUID) -> None:
     async with write_transaction():
         if merged:
             await PlaybookEntry.delete().where(PlaybookEntry.id.is_in(merged))
-        for entry in kept:
+        for entry in (e for e in kept if e["retired_at"] is None):
             helpful, harmful = evidence(entry["text"], entry["created_at"], outcomes)
             values = {PlaybookEntry.helpful: helpful, PlaybookEntry.harmful: harmful}
-            if harmful >= RETIRE_HARMFUL and harmful >= 2 * max(helpful, 1):
+            # A limit is never retired: pain despite it says it matters, not that it harms.
+            retire = (
+                entry["category"] != "limits" and harmful >= RETIRE_HARMFUL and harmful >= 2 * max(helpful, 1)
+            )
+            if retire:
                 values[PlaybookEntry.retired_at] = at
             if (helpful, harmful) != (entry["helpful"], entry["harmful"]) or len(values) > 2:
                 await PlaybookEntry.update(values).where(PlaybookEntry.id == entry["id"])

@@ -134,10 +134,14 @@ async def playbook_of(user: User) -> dict[str, Any]:
 
 async def delete_entry(user: User, entry_id: int) -> None:
     """The person deletes a note: it is never used again."""
-    async with write_transaction():
+    async with write_transaction():  # kept, retired: the same note written again by a later run stays out
         gone = (
-            await PlaybookEntry.delete()
-            .where((PlaybookEntry.id == entry_id) & (PlaybookEntry.user == user.id))
+            await PlaybookEntry.update({PlaybookEntry.retired_at: now()})
+            .where(
+                (PlaybookEntry.id == entry_id)
+                & (PlaybookEntry.user == user.id)
+                & PlaybookEntry.retired_at.is_null()
+            )
             .returning(PlaybookEntry.id)
         )
     if not gone:

@@ -34,6 +34,7 @@ from web.tables import GenerationJob, Plan, PushSubscription, User
 
 log = logging.getLogger("web.push")
 SEND_TIMEOUT = 5.0
+MAX_DEVICES = 10
 TTL_SECONDS = 24 * 3600
 MESSAGES = {
     "succeeded": ("Your plan is ready", "Every week is written and checked. Open it to start."),
@@ -79,11 +80,22 @@ class Pusher:
                     {"field": "endpoint", "message": "Not a known push service address.", "code": "invalid"}
                 ],
             )
-        async with write_transaction():  # one row per endpoint: a browser that subscribes again replaces it
+        # One row per endpoint: a browser that subscribes again (or that another person now signs in on)
+        # replaces it. At most MAX_DEVICES a person: the oldest go first.
+        async with write_transaction():
             await PushSubscription.delete().where(PushSubscription.endpoint == endpoint)
             await PushSubscription(
                 id=uuid.uuid4(), user=user.id, endpoint=endpoint, p256dh=p256dh, auth=auth, created_at=now()
             ).save()
+            rows = (
+                await PushSubscription.select(PushSubscription.id)
+                .where(PushSubscription.user == user.id)
+                .order_by(PushSubscription.created_at, ascending=False)
+            )
+            if len(rows) > MAX_DEVICES:
+                await PushSubscription.delete().where(
+                    PushSubscription.id.is_in([r["id"] for r in rows[MAX_DEVICES:]])
+                )
 
     async def job_ended(self, job: GenerationJob) -> int:
         """Tell the person's devices how the job ended; the number of devices reached."""

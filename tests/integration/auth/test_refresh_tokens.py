@@ -46,12 +46,15 @@ async def test_a_refresh_token_works_once_and_gives_a_new_pair(client):
     assert not {first["refresh_token"], second["refresh_token"]} & stored
 
 
-async def test_a_reused_refresh_token_ends_its_whole_sign_in(client):
+async def test_a_reused_refresh_token_ends_its_whole_sign_in(client, moved_clock):
     acct = await account(client)
     stolen = (await _token(client, acct))["refresh_token"]
     other_device = (await _token(client, acct))["refresh_token"]
     rotated = (await _refresh(client, stolen)).json()["refresh_token"]
-    again = await _refresh(client, stolen)  # the copy is used after the real client rotated it
+    soon = await _refresh(client, stolen)  # at once: a request sent with the same token, not a copy
+    assert soon.status_code == 401 and soon.json()["code"] == "refresh_token_used"
+    moved_clock.advance(31)
+    again = await _refresh(client, stolen)  # the copy, used after the real client rotated it
     assert again.status_code == 401 and again.json()["code"] == "invalid_refresh_token"
     assert "sign in again" in again.json()["detail"]
     assert (await _refresh(client, rotated)).status_code == 401  # the family is gone
@@ -118,7 +121,7 @@ async def _log_in(client, acct, *, remember: bool):
     return r
 
 
-async def test_keep_me_signed_in_renews_the_session_when_it_ends(client):
+async def test_keep_me_signed_in_renews_the_session_when_it_ends(client, moved_clock):
     acct = await account(client)
     r = await _log_in(client, acct, remember=True)
     refresh = r.cookies.get("trainplan_refresh")
@@ -136,7 +139,17 @@ async def test_keep_me_signed_in_renews_the_session_when_it_ends(client):
         headers={"accept": "text/html", "Cookie": f"trainplan_session={page.cookies['trainplan_session']}"},
     )
     assert again.status_code == 200
-    # the old refresh cookie, presented again, is a copy: back to the login page, and the cookie cleared
+    # a tab that renewed at the same moment with the old cookie still gets a session, and keeps no refresh
+    twin = await client.get(
+        "/onboarding/questions", headers={"accept": "text/html", "Cookie": f"trainplan_refresh={refresh}"}
+    )
+    assert (
+        twin.status_code == 200
+        and twin.cookies.get("trainplan_session")
+        and not twin.cookies.get("trainplan_refresh")
+    )
+    # later, the old refresh cookie presented again is a copy: back to the login page, and the cookie cleared
+    clock.advance(31)
     stale = await client.get(
         "/onboarding/questions", headers={"accept": "text/html", "Cookie": f"trainplan_refresh={refresh}"}
     )

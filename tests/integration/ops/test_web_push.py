@@ -208,3 +208,17 @@ async def test_the_browser_subscribes_from_the_page_with_its_service_worker(star
         assert r.status_code == 201, r.text
     rows = await PushSubscription.select(PushSubscription.endpoint, PushSubscription.user)
     assert [(r["endpoint"], str(r["user"])) for r in rows] == [(body["endpoint"], acct.user_id)]
+
+
+async def test_ten_devices_at_most_and_logging_out_ends_them(start_server, push_service):
+    server = await start_server(push_endpoint_hosts="127.0.0.1")
+    async with server.client() as client:
+        acct = await account(client)
+        for device in range(12):
+            await _subscribe(client, acct, push_service, name=f"device-{device}")
+        rows = await PushSubscription.select(PushSubscription.endpoint)
+        assert sorted(r["endpoint"].rsplit("/", 1)[1] for r in rows) == sorted(
+            f"device-{d}" for d in range(2, 12)
+        )
+        assert (await client.post("/api/v1/auth/logout", headers=acct.headers)).status_code == 204
+    assert await PushSubscription.count() == 0

@@ -230,3 +230,75 @@ async def test_the_llm_coach_rewrites_the_weeks_ahead_with_the_log_in_its_brief(
     prompt = " ".join(m["content"] for m in calls[0]["messages"] if isinstance(m.get("content"), str))
     assert "From the training log: You did 2 of the 6 sessions" in prompt
     assert "felt easy (effort 4.0" in " ".join(new["content"]["adaptation"]["changes"])
+
+
+async def test_a_changed_version_builds_on_the_plan_not_on_a_weeks_constraint(client, moved_clock):
+    acct = await account(client)
+    plan = await made_plan(client, acct)
+    redo = await client.post(
+        f"/api/v1/plans/{plan['id']}/weeks/2/redo", json={"equipment": []}, headers={**acct.headers, **WAIT}
+    )
+    v2 = await _changed(redo, acct, client)
+    # the next change of v2 has the person's own kit again: week 3 redone for other days uses dumbbells
+    redo3 = await client.post(
+        f"/api/v1/plans/{v2['id']}/weeks/3/redo",
+        json={"days": ["mon", "wed", "fri"]},
+        headers={**acct.headers, **WAIT},
+    )
+    v2b = await _changed(redo3, acct, client)
+    week3 = v2b["content"]["weeks"][2]
+    assert any(
+        "dumbbells" in get_exercise(i["exercise_id"]).equipment
+        for s in week3["sessions"]
+        for i in s["exercises"]
+    )
+    assert v2b["content"]["weeks"][1] == v2["content"]["weeks"][1]  # the bodyweight week stays as it was
+    v2 = v2b
+    # only the active version can be changed
+    r = await client.post(
+        f"/api/v1/plans/{plan['id']}/weeks/3/redo", json={"equipment": []}, headers=acct.headers
+    )
+    assert r.status_code == 409 and r.json()["code"] == "plan_not_active"
+    # adjusting answers the log once: the same log does not cut the plan again
+    await _to_week(client, acct, v2, 3)
+    for session in (1, 2, 3):
+        await _log(client, acct, v2, 1, session, status="skipped")
+    v3 = await _changed(
+        await client.post(f"/api/v1/plans/{v2['id']}/adjust", headers={**acct.headers, **WAIT}), acct, client
+    )
+    assert len(v3["content"]["weeks"][3]["sessions"]) == 2
+    again = await client.post(f"/api/v1/plans/{v3['id']}/adjust", headers=acct.headers)
+    assert again.status_code == 409 and again.json()["code"] == "nothing_to_adjust"
+
+
+async def test_a_week_with_logged_sessions_is_not_redone(client, moved_clock):
+    acct = await account(client)
+    plan = await made_plan(client, acct)
+    await _to_week(client, acct, plan, 2)
+    await _log(client, acct, plan, 2, 1, status="done", rpe=6)
+    r = await client.post(
+        f"/api/v1/plans/{plan['id']}/weeks/2/redo", json={"days": ["sat"]}, headers=acct.headers
+    )
+    assert r.status_code == 409 and r.json()["code"] == "week_logged"
+    assert await Plan.count() == 1
+
+
+async def test_a_new_plan_is_not_started_while_the_plan_is_being_changed(start_server, fake_openai):
+    from tests.integration.generation.test_failures import _llm
+
+    server = await start_server(**_llm(fake_openai))
+    async with server.client() as client:
+        acct = await account(client)
+        plan = await made_plan(client, acct)
+        fake_openai.script({"name": "hang", "seconds": 30, "match": "week"})
+        r = await client.post(
+            f"/api/v1/plans/{plan['id']}/weeks/2/redo", json={"days": ["sat"]}, headers=acct.headers
+        )
+        assert r.status_code == 202, r.text
+        job = r.json()["job"]
+        from tests.factories import generate_body
+
+        body = generate_body(acct.profile_id, regenerate=True)
+        refused = await client.post("/api/v1/plans/generate", json=body, headers=acct.headers)
+        assert refused.status_code == 409 and refused.json()["code"] == "generation_in_progress"
+        await client.post(f"/api/v1/generations/{job['id']}/cancel", headers=acct.headers)

@@ -45,11 +45,37 @@ async def test_sessions_logged_count_for_and_against_the_notes_and_a_harmful_one
     enjoys = _note(notes, "Goal: strength. Enjoys: strength")
     assert enjoys["helpful"] == 1  # a strength session done
 
-    for session in (1, 2, 3):  # the knee hurt in every session: the note keeps going against the person
+    for session in (1, 2, 3):  # the knee hurt in every session: the limit stays (it matters)
         await _log(client, acct, plan, session, status="done", pain="knee")
     notes = (await client.get("/api/v1/playbook", headers=acct.headers)).json()["entries"]
-    assert _note(notes, KNEE) is None  # retired: no longer listed or matched
-    retired = await PlaybookEntry.objects().where(PlaybookEntry.text.like(f"{KNEE}%")).first()
+    assert (_note(notes, KNEE)["helpful"], _note(notes, KNEE)["harmful"]) == (0, 3)
+    # a plan change carries the logs into the new version: each session still counts once
+    swap = f"/api/v1/plans/{plan['id']}/weeks/1/sessions/1/exercises/1"
+    options = (await client.get(f"{swap}/alternatives", headers=acct.headers)).json()
+    assert options
+    r = await client.post(
+        f"{swap}/swap",
+        json={"exercise_id": options[0]["exercise_id"]},
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
+    assert r.status_code == 200, r.text
+    new = r.json()["plan"]
+    # logged again on the new version (the carried copy): still the same session, counted once
+    await _log(client, acct, new, 2, status="done", pain="knee")
+    notes = (await client.get("/api/v1/playbook", headers=acct.headers)).json()["entries"]
+    assert _note(notes, KNEE)["harmful"] == 3
+
+
+async def test_a_note_that_keeps_going_against_the_person_is_retired(client):
+    acct = await account(client)
+    plan = await made_plan(client, acct)
+    await _notes(client, acct)
+    enjoys = "Goal: strength. Enjoys: strength"
+    for session in (1, 2, 3):  # every strength session skipped
+        await _log(client, acct, plan, session, status="skipped")
+    notes = (await client.get("/api/v1/playbook", headers=acct.headers)).json()["entries"]
+    assert _note(notes, enjoys) is None  # retired: no longer listed or matched
+    retired = await PlaybookEntry.objects().where(PlaybookEntry.text.like(f"{enjoys}%")).first()
     assert retired.retired_at is not None and (retired.helpful, retired.harmful) == (0, 3)
 
 
@@ -69,6 +95,13 @@ async def test_a_second_runs_notes_merge_with_the_first_and_a_note_can_be_delete
     assert r.status_code == 204
     left = (await client.get("/api/v1/playbook", headers=acct.headers)).json()["entries"]
     assert doomed["id"] not in {n["id"] for n in left} and len(left) == len(first) - 1
+    await made_plan(client, acct, regenerate=True)  # the next run writes the same note: it stays deleted
+    await _notes(client, acct)
+    again = (await client.get("/api/v1/playbook", headers=acct.headers)).json()["entries"]
+    assert doomed["text"] not in {n["text"] for n in again} and len(again) == len(first) - 1
+    assert (
+        await client.delete(f"/api/v1/playbook/entries/{doomed['id']}", headers=acct.headers)
+    ).status_code == 404
 
 
 async def test_the_page_lists_what_the_coach_learned_and_deletes_a_note(client):
@@ -87,7 +120,8 @@ async def test_the_page_lists_what_the_coach_learned_and_deletes_a_note(client):
         headers={"accept": "text/html", "Cookie": f"{cookie}; csrftoken={csrf}"},
     )
     assert r.status_code == 303 and r.headers["location"] == "/playbook?deleted=1"
-    assert await PlaybookEntry.count().where(PlaybookEntry.id == note["id"]) == 0
+    deleted = await PlaybookEntry.objects().where(PlaybookEntry.id == note["id"]).first()
+    assert deleted.retired_at is not None
 
 
 @pytest.mark.parametrize("embeddings_work", [True, False])
