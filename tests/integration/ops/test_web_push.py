@@ -86,6 +86,14 @@ async def _started(service: PushService) -> bool:
     return service.server.started
 
 
+async def _generate(client, acct):
+    return await client.post(
+        "/api/v1/plans/generate",
+        json=generate_body(acct.profile_id),
+        headers={**acct.headers, "Prefer": "wait=20"},
+    )
+
+
 async def _subscribe(client, acct, service: PushService, name: str = "device-1"):
     key = (await client.get("/api/v1/push/key", headers=acct.headers)).json()["public_key"]
     service.server_key = key
@@ -98,11 +106,7 @@ async def test_a_finished_plan_is_pushed_encrypted_and_signed(start_server, push
     async with server.client() as client:
         acct = await account(client)
         await _subscribe(client, acct, push_service)
-        r = await client.post(
-            "/api/v1/plans/generate",
-            json=generate_body(acct.profile_id),
-            headers={**acct.headers, "Prefer": "wait=20"},
-        )
+        r = await _generate(client, acct)
         plan = r.json()["plan"]
         await until(lambda: _got(push_service, 1), what="the push message")
     message = push_service.received[0]
@@ -124,11 +128,7 @@ async def test_a_failed_generation_is_pushed_too(start_server, fake_openai, push
     async with server.client() as client:
         acct = await account(client)
         await _subscribe(client, acct, push_service)
-        r = await client.post(
-            "/api/v1/plans/generate",
-            json=generate_body(acct.profile_id),
-            headers={**acct.headers, "Prefer": "wait=20"},
-        )
+        r = await _generate(client, acct)
         assert r.json()["status"] == "failed"
         await until(lambda: _got(push_service, 1), what="the push message")
     assert push_service.received[0]["payload"]["title"] == "We couldn't make your plan"
@@ -140,11 +140,7 @@ async def test_a_subscription_the_push_service_says_is_gone_is_deleted(start_ser
     async with server.client() as client:
         acct = await account(client)
         await _subscribe(client, acct, push_service)
-        await client.post(
-            "/api/v1/plans/generate",
-            json=generate_body(acct.profile_id),
-            headers={**acct.headers, "Prefer": "wait=20"},
-        )
+        await _generate(client, acct)
         await until(lambda: _got(push_service, 1), what="the push message")
 
         async def gone():
@@ -159,11 +155,7 @@ async def test_a_push_service_that_is_down_never_touches_the_plan(start_server):
     async with server.client() as client:
         acct = await account(client)
         await _subscribe(client, acct, down)
-        r = await client.post(
-            "/api/v1/plans/generate",
-            json=generate_body(acct.profile_id),
-            headers={**acct.headers, "Prefer": "wait=20"},
-        )
+        r = await _generate(client, acct)
         assert r.status_code == 200 and r.json()["status"] == "succeeded"
 
 
