@@ -54,6 +54,13 @@ def test_adjust_from_the_log_then_redo_a_week(page: Page, context: BrowserContex
     expect(changed.get_by_role("heading")).to_have_text("What changed from version 1")
     expect(changed).to_contain_text("knee pain")
     assert [p["version"] for p in _plans(app, acct)] == [2, 1]
+
+    page.get_by_role("link", name="What your coach has learned").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What your coach has learned")
+    expect(page.get_by_text("Knee: no jumping")).to_have_count(0)  # not a knee plan: no knee limit
+    expect(page.locator(".note").first).to_be_visible()
+    shots(page, "playbook")
+    page.goto("/plan")
     assert _current(app, acct)["content"]["weeks"][0] == plan["content"]["weeks"][0]
 
     page.get_by_role("link", name="Change this plan").click()
