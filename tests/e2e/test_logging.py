@@ -48,6 +48,7 @@ def test_this_week_done_and_skip_in_one_tap(page: Page, context: BrowserContext,
     expect(page.locator("#log-announce")).to_have_text(f"Marked done: {first_label(first)}.")
     expect(page.locator(f"#adherence-w{first['week']}")).to_contain_text(f"1 of {len(week)} done")
     expect(page.locator(f"#badge-w{first['week']}-s{first['session']}")).to_have_text("Done")
+    expect(page.locator(f"#cell-w{first['week']}-s{first['session']}")).to_contain_text("done")  # at a glance
 
     other = panel.locator(f"#log-w{second['week']}-s{second['session']}")
     other.get_by_role("button", name=re.compile(r"^Skip: ")).click()

@@ -45,6 +45,7 @@ async def _plan_page(
     request: Request, user: User, plan: Plan, active_id: UUID | None, *, current: bool
 ) -> Response:
     content = PlanContent.model_validate(plan.content)
+    sched = await schedule(plan)
     return render(
         request,
         "plans/plan.html",
@@ -56,8 +57,33 @@ async def _plan_page(
         current=current,
         activated=request.query_params.get("activated"),
         back="/plan" if current else f"/plans/{plan.id}",
-        **_dated(await schedule(plan)),
+        glance=_glance(content, sched),
+        **_dated(sched),
     )
+
+
+def _glance(content: PlanContent, sched: ScheduleOut) -> list[dict]:
+    """Every week at a glance: a row per week, a cell per weekday (its session, and how it went)."""
+    dated = {(s.week, s.session): s for s in sched.sessions}
+    rows = []
+    for week in content.weeks:
+        cells: dict[str, dict] = {}
+        for number, session in enumerate(week.sessions, start=1):
+            d = dated.get((week.number, number))
+            status = (
+                "unscheduled"
+                if d is None
+                else d.log.status
+                if d.log is not None
+                else "missed"
+                if d.date < sched.today
+                else "today"
+                if d.is_today
+                else "ahead"
+            )
+            cells[session.day.value] = {"session": number, "kind": session.kind.value, "status": status}
+        rows.append({"number": week.number, "is_deload": week.is_deload, "cells": cells})
+    return rows
 
 
 def _dated(sched: ScheduleOut) -> dict:

@@ -227,3 +227,24 @@ async def test_a_session_before_the_plan_starts_cannot_be_logged(client):
     r = await client.put(_url(plan, 1, early[0]), json={"status": "done"}, headers=acct.headers)
     assert r.status_code == 404 and r.json()["code"] == "session_not_found", r.text
     assert await SessionLog.count() == 0
+
+
+async def test_the_plan_page_shows_every_week_at_a_glance_with_how_each_session_went(client):
+    import re
+
+    acct = await account(client)
+    plan = await made_plan(client, acct)
+    first = plan["content"]["weeks"][0]["sessions"][0]
+    await client.put(_url(plan, 1, 1), json={"status": "done"}, headers=acct.headers)
+    page = await client.get(
+        "/plan", headers={"accept": "text/html", "Cookie": f"trainplan_session={acct.token}"}
+    )
+    assert page.status_code == 200 and "Every week at a glance" in page.text
+    rows = re.findall(r'<tr class="[^"]*">\s*<th scope="row"><a href="#week-(\d+)">', page.text)
+    assert rows == [str(w["number"]) for w in plan["content"]["weeks"]]
+    cell = re.search(
+        r'<td data-day="(\w+)"><a class="cell is-done" id="cell-w1-s1" href="#w1-s1">(\w+)', page.text
+    )
+    assert cell and cell.group(1) == first["day"].capitalize() and cell.group(2) == first["kind"].capitalize()
+    sessions = sum(len(w["sessions"]) for w in plan["content"]["weeks"])
+    assert len(re.findall(r'<a class="cell is-', page.text)) == sessions
