@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-PING_SECONDS = float(os.environ.get("SSE_PING_SECONDS", "15"))
+PING_SECONDS = float(os.environ.get("SSE_PING_SECONDS", "25"))  # the server's default
 IDLE_SECONDS = 2 * PING_SECONDS  # whole ping rounds: streams opened together ping together
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -92,7 +92,10 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""  # comma-separated addresses or networks whose X-Forwarded-For is believed
     sse_max_streams_per_user: int = 5
     sse_max_streams: int = 500
-    sse_ping_seconds: float = 15.0
+    # A keep-alive comment on every open stream: under the usual 60 s idle timeouts of proxies and load
+    # balancers, and no more often than that needs, since with thousands of streams open the pings are
+    # most of what an idle server does (bench/streams.py).
+    sse_ping_seconds: float = 25.0
     sse_max_seconds: float = 900.0
 
     @model_validator(mode="after")
