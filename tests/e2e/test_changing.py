@@ -90,6 +90,7 @@ def test_nothing_to_adjust_is_said_and_a_redo_without_days_is_refused(
     expect(page.get_by_role("button", name=re.compile("^Adjust weeks"))).to_have_count(0)
     expect(page.get_by_text("Your log shows nothing to change yet")).to_be_visible()
     redo = page.locator("form.redo-form")
+    expect(redo.get_by_label("Monday")).to_be_checked()  # the usual days, ticked
     for box in redo.get_by_role("checkbox").all():
         box.uncheck()
     redo.get_by_role("button", name="Redo this week").click()

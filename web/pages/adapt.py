@@ -42,12 +42,12 @@ EXERCISE = "/plans/{plan_id:uuid}/weeks/{week:int}/sessions/{session:int}/exerci
 
 async def _change_context(plan: Plan, **extra: Any) -> dict[str, Any]:
     sched = await schedule(plan)
+    brief, adjust, refused = None, [], None
     try:
-        brief = await base_brief(plan)
-        _, spec = await plan_adjustment(plan)
-        adjust, refused = spec.changes, None
+        brief = await base_brief(plan)  # the usual days, ticked in the redo form
+        adjust = (await plan_adjustment(plan))[1].changes  # what adjusting would change, said up front
     except AdaptRefused as exc:
-        brief, adjust, refused = None, [], exc.message
+        refused = exc.message
     return {
         "plan": plan,
         "current_week": sched.current_week,
