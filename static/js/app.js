@@ -182,6 +182,36 @@
 
   /* ---- htmx hooks -------------------------------------------------------------------------------------- */
 
+  /* A log tap shows its answer at once (optimistic); if the server does not take it, the session is
+     put back as it was and the page says so. */
+  var LOG_WORDS = { done: "Done", skipped: "Skipped", undo: "Not done yet" };
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches(".log-actions")) { return; }
+    var block = form.closest(".log");
+    var submitter = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent &&
+      event.detail.requestConfig.triggeringEvent.submitter;
+    var status = block && block.querySelector(".log-status");
+    if (!status || !submitter) { return; }
+    block.setAttribute("data-before", status.innerHTML);
+    status.innerHTML = "<strong>" + (LOG_WORDS[submitter.value] || "Saving") + "</strong> · saving…";
+  });
+
+  function rollBackLog(event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches(".log-actions")) { return; }
+    var block = form.closest(".log");
+    var status = block && block.querySelector(".log-status");
+    if (status && block.hasAttribute("data-before")) { status.innerHTML = block.getAttribute("data-before"); }
+    var announce = $("#log-announce");
+    if (announce) { announce.textContent = "Not saved: check your connection and tap again."; }
+    if (status) { status.insertAdjacentHTML("beforeend", ' <span class="error-text">Not saved: tap again.</span>'); }
+  }
+
+  document.addEventListener("htmx:responseError", rollBackLog);
+  document.addEventListener("htmx:sendError", rollBackLog);
+
   document.addEventListener("htmx:sendError", function (event) {
     pendingAction = event.detail.elt;
     showBanner(navigator.onLine

@@ -64,3 +64,20 @@ def test_this_week_done_and_skip_in_one_tap(page: Page, context: BrowserContext,
     expect(row.get_by_role("button", name=re.compile(r"^Done: "))).to_be_visible()
     expect(page.locator(f"#adherence-w{first['week']}")).not_to_contain_text("1 of")
     assert _logged(app, acct, plan["id"]) == {(second["week"], second["session"]): "skipped"}
+
+
+def test_a_log_the_server_does_not_take_is_rolled_back(page: Page, context: BrowserContext, app: App) -> None:
+    acct = register(app)
+    plan = seed_plan(app, acct)["plan"]
+    login(context, app, acct)
+    page.goto("/plan")
+    row = page.locator("section.this-week .log").first
+    expect(row.locator(".log-status")).to_contain_text("Not done yet")
+    page.route(
+        re.compile(r".*/sessions/\d+/log$"), lambda route: route.abort("connectionreset")
+    )  # the tap is lost
+    row.get_by_role("button", name=re.compile(r"^Done: ")).click()
+    expect(row.locator(".error-text")).to_have_text("Not saved: tap again.")
+    expect(row.locator(".log-status")).to_contain_text("Not done yet")  # put back as it was
+    expect(page.locator("#log-announce")).to_have_text("Not saved: check your connection and tap again.")
+    assert _logged(app, acct, plan["id"]) == {}
