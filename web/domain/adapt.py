@@ -231,11 +231,14 @@ def outline_of(content: PlanContent, skeleton: Skeleton, brief: TrainingBrief) -
     used: dict[int, list[str]] = {}
     for week in content.weeks:
         ids = used.setdefault(skeleton.block_of(week.number), [])
-        for session in week.sessions:
-            for item in session.exercises:
-                exercise = get_exercise(item.exercise_id)
-                if exercise is not None and exercise.is_strength and item.exercise_id not in ids:
-                    ids.append(item.exercise_id)
+        # Each session's first exercises before anyone's later ones: the main lifts lead, as in an outline.
+        ranked = sorted(
+            (place, item.exercise_id) for s in week.sessions for place, item in enumerate(s.exercises)
+        )
+        for _, exercise_id in ranked:
+            exercise = get_exercise(exercise_id)
+            if exercise is not None and exercise.is_strength and exercise_id not in ids:
+                ids.append(exercise_id)
     blocks = []
     for number, ids in sorted(used.items()):
         allowed = [i for i in ids if is_allowed(get_exercise(i), brief)]
