@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from markupsafe import Markup
+from pydantic import ValidationError
 
 from web.analytics import record
 from web.auth.services import profile_of
@@ -14,6 +16,7 @@ from web.domain.explain import weekly_load
 from web.domain.plan import PlanContent
 from web.errors import InvalidInput, NotFound
 from web.generation.services import active_job, list_jobs
+from web.onboarding.validation import field_errors
 from web.pages.common import PageUser, is_htmx, redirect, render, safe_next
 from web.pages.filters import WEEKDAY_NAMES
 from web.plans.api import calendar_response
@@ -206,7 +209,7 @@ async def log_from_page(
     count out of band); a plain form post comes back to the session on the page it came from."""
     plan = await own_plan(user, plan_id)
     form = await request.form()
-    await _apply(user, plan, week, session, form.get("status"))
+    await _apply(user, plan, week, session, form)
     back = safe_next(form.get("next"), "/plan")
     if not is_htmx(request):
         return redirect(request, f"{back}#w{week}-s{session}")
@@ -215,14 +218,23 @@ async def log_from_page(
     return render(request, "plans/_logged.html", plan=plan, s=s, a=a, today=dated["today"], back=back)
 
 
-async def _apply(user: User, plan: Plan, week: int, session: int, status: str | None) -> None:
+async def _apply(user: User, plan: Plan, week: int, session: int, form: Any) -> None:
+    """A tap (done, skipped, undo), or "how did it go" (effort, minutes, pain, a note) on a logged one."""
+    status = form.get("status")
     if status == "undo":
         await clear_log(plan, week, session)
-    elif status in ("done", "skipped"):
-        await log_session(user, plan, week, session, SessionLogIn(status=status))
-    else:
+        return
+    if status not in ("done", "skipped"):
         message = "Choose done, skipped or undo."
         raise InvalidInput(message, errors=[{"field": "status", "message": message, "code": "invalid"}])
+    details = {k: form.get(k) for k in ("rpe", "minutes", "pain", "note") if form.get(k) not in (None, "")}
+    try:
+        entry = SessionLogIn(status=status, **details)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "Check how it went: some answers are out of range.", errors=field_errors(exc)
+        ) from None
+    await log_session(user, plan, week, session, entry)
 
 
 @get("/calendar")

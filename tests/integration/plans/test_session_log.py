@@ -248,3 +248,33 @@ async def test_the_plan_page_shows_every_week_at_a_glance_with_how_each_session_
     assert cell and cell.group(1) == first["day"].capitalize() and cell.group(2) == first["kind"].capitalize()
     sessions = sum(len(w["sessions"]) for w in plan["content"]["weeks"])
     assert len(re.findall(r'<a class="cell is-', page.text)) == sessions
+
+
+async def test_how_it_went_is_added_from_the_page_and_a_bad_answer_changes_nothing(client):
+    acct = await account(client)
+    plan = await made_plan(client, acct)
+    cookie = f"trainplan_session={acct.token}"
+    page = await client.get("/plan", headers={"accept": "text/html", "Cookie": cookie})
+    csrf = page.cookies.get("csrftoken") or ""
+    headers = {"accept": "text/html", "Cookie": f"{cookie}; csrftoken={csrf}", "HX-Request": "true"}
+    action = f"/plans/{plan['id']}/weeks/1/sessions/1/log"
+    tapped = await client.post(
+        action, data={"status": "done", "_csrf_token": csrf, "next": "/plan"}, headers=headers
+    )
+    assert tapped.status_code == 200 and "How did it go?" in tapped.text
+    details = {
+        "status": "done",
+        "rpe": "8",
+        "minutes": "47",
+        "pain": "knee",
+        "note": "knee ached",
+        "_csrf_token": csrf,
+    }
+    r = await client.post(action, data=details, headers=headers)
+    assert r.status_code == 200, r.text
+    logged = (await _schedule(client, acct, plan))["sessions"][0]["log"]
+    assert (logged["rpe"], logged["minutes"], logged["pain"], logged["note"]) == (8, 47, "knee", "knee ached")
+    bad = await client.post(action, data={**details, "rpe": "11"}, headers=headers)
+    assert bad.status_code == 422 and "Check how it went" in bad.text
+    again = (await _schedule(client, acct, plan))["sessions"][0]["log"]
+    assert again == logged  # nothing half-written
