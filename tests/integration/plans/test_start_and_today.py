@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from tests.factories import account, generate_body
+from tests.factories import account, made_plan
 from web.domain.words import next_monday_or_today
 from web.tables import UserProfile
 
@@ -23,16 +23,6 @@ def _zone_off_utc() -> tuple[str, dt.date]:
     raise AssertionError("one of the far zones is always on another date")
 
 
-async def _plan(client, acct, **extra) -> dict:
-    r = await client.post(
-        "/api/v1/plans/generate",
-        json=generate_body(acct.profile_id, **extra),
-        headers={**acct.headers, "Prefer": "wait=20"},
-    )
-    assert r.status_code == 200, r.text
-    return r.json()["plan"]
-
-
 async def _schedule(client, acct, plan) -> dict:
     r = await client.get(f"/api/v1/plans/{plan['id']}/schedule", headers=acct.headers)
     assert r.status_code == 200, r.text
@@ -42,7 +32,7 @@ async def _schedule(client, acct, plan) -> dict:
 async def test_today_and_the_default_start_are_where_the_person_is(client):
     zone, local_today = _zone_off_utc()
     acct = await account(client)
-    plan = await _plan(client, acct, time_zone=zone)
+    plan = await made_plan(client, acct, time_zone=zone)
     sched = await _schedule(client, acct, plan)
     assert sched["today"] == local_today.isoformat()
     assert sched["start_date"] == next_monday_or_today(local_today).isoformat()
@@ -54,7 +44,7 @@ async def test_a_start_date_chosen_at_generate(client):
     acct = await account(client)
     utc_today = dt.datetime.now(dt.UTC).date()
     start = next_monday_or_today(utc_today) + dt.timedelta(days=14)
-    plan = await _plan(client, acct, start_date=start.isoformat(), time_zone="UTC")
+    plan = await made_plan(client, acct, start_date=start.isoformat(), time_zone="UTC")
     sched = await _schedule(client, acct, plan)
     assert sched["start_date"] == start.isoformat()
     assert min(s["date"] for s in sched["sessions"]) >= start.isoformat()
