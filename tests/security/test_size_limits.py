@@ -106,6 +106,75 @@ async def test_deeply_nested_json_is_422_not_500(client, depth):
     assert await User.count() == 1
 
 
+_PLAN = "/api/v1/plans/00000000-0000-0000-0000-000000000001"
+# Every operation that takes a typed JSON body (generate reads its own, above). The body is read before
+# the plan is looked up, so an unknown plan is fine here.
+TYPED_BODIES = [
+    ("POST", "/api/v1/auth/register"),
+    ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("PUT", "/api/v1/profile"),
+    ("PUT", f"{_PLAN}/weeks/1/sessions/1/log"),
+    ("POST", f"{_PLAN}/weeks/1/redo"),
+    ("POST", f"{_PLAN}/weeks/1/sessions/1/exercises/1/swap"),
+    ("POST", "/api/v1/push/subscriptions"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"{not json", "json"),
+        (b"[" * 5000 + b"]" * 5000, "json"),  # deeper than the decoder goes: it raised RecursionError (500)
+        (b'{"a": ' + b"[" * 30_000 + b"]" * 30_000 + b"}", "json"),
+        (b"", "missing"),
+        (b"[]", "model_type"),
+        (b'"text"', "model_type"),
+    ],
+    ids=["malformed", "deep", "deep_inside_an_object", "empty", "array", "string"],
+)
+async def test_every_typed_body_refuses_what_is_not_its_object_with_a_422(client, body, code):
+    acct = await account(client)
+    before = await UserProfile.select().where(UserProfile.id == uuid.UUID(acct.profile_id))
+    for method, path in TYPED_BODIES:
+        r = await client.request(
+            method, path, content=body, headers={**acct.headers, "Content-Type": "application/json"}
+        )
+        problem = assert_problem(r, 422, "validation_failed")
+        assert problem["errors"] == [
+            {"field": "body", "message": problem["errors"][0]["message"], "code": code}
+        ], (path, problem)
+        assert "Send a JSON object" in problem["errors"][0]["message"] or code == "model_type", problem
+    assert await User.count() == 1
+    assert await UserProfile.select().where(UserProfile.id == uuid.UUID(acct.profile_id)) == before
+    await _nothing_written()
+
+
+async def test_typed_bodies_keep_each_operations_own_words(client):
+    acct = await account(client)
+    r = await client.post("/api/v1/auth/register", json={"email": "a@example", "password": "short"})
+    problem = assert_problem(r, 422, "validation_failed")
+    assert problem["detail"] == "Check your email and password."
+    assert {e["field"]: e["message"] for e in problem["errors"]} == {
+        "email": "Enter a valid email address, like name@example.com.",
+        "password": "Use at least 10 characters.",
+    }
+    assert "short" not in r.text  # the input is never echoed (it may be a password)
+    r = await client.put(
+        "/api/v1/profile", json={"personal_info": personal_info(age=200)}, headers=acct.headers
+    )
+    problem = assert_problem(r, 422, "validation_failed")
+    assert problem["detail"] == "Some of your personal info is invalid."
+    assert problem["errors"] == [
+        {"field": "age", "message": "Enter a number from 13 to 100.", "code": "less_than_equal"}
+    ]
+    # The personal info alone (the first mobile release's body) reads the same.
+    r = await client.put("/api/v1/profile", json=personal_info(age=200), headers=acct.headers)
+    assert assert_problem(r, 422, "validation_failed")["errors"] == problem["errors"]
+    r = await client.put("/api/v1/profile", json=personal_info(age=40), headers=acct.headers)
+    assert r.status_code == 200 and r.json()["personal_info"]["age"] == 40
+
+
 async def test_too_many_answers_and_oversized_answer_lists(client):
     acct = await account(client)
     body = generate_body(acct.profile_id)

@@ -14,7 +14,7 @@ WEB = ROOT / "web"
 
 # Lowest first. A package may import from its own layer and the layers below, never above.
 LAYERS: list[set[str]] = [
-    {"web", "web.clock", "web.settings", "web.observability", "web.domain"},
+    {"web", "web.clock", "web.settings", "web.observability", "web.domain", "web.field_errors"},
     {
         "web.tables",
         "web.db",

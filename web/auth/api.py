@@ -8,12 +8,11 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post, put
 from litestar.datastructures import ResponseHeader
-from litestar.exceptions import HTTPException
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from web.auth.guards import BEARER, CurrentUser
+from web.auth.guards import BEARER, CurrentUser, auth_attempts
 from web.auth.refresh import new_sign_in, rotate
 from web.auth.services import (
     Credentials,
@@ -24,10 +23,9 @@ from web.auth.services import (
     sign_out_everywhere,
 )
 from web.domain.text import ClosedBody
-from web.errors import InvalidInput, Unauthorized
+from web.errors import Unauthorized, invalid_body
 from web.onboarding.schemas import PersonalInfo
-from web.onboarding.validation import field_errors, parse_profile_update
-from web.openapi_docs import documented_body
+from web.onboarding.validation import range_message
 from web.tables import User, UserProfile
 
 
@@ -69,9 +67,24 @@ async def tokens_for(services: Any, user: User, refresh_token: str | None = None
 
 
 class ProfileIn(BaseModel):
+    """`{"personal_info": {...}}`, nothing else (no mass assignment). The personal info sent alone, as
+    the mobile app's first release did, is read as the same."""
+
     model_config = ConfigDict(extra="forbid")
 
     personal_info: PersonalInfo
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_personal_info(cls, data: Any) -> Any:
+        return {"personal_info": data} if isinstance(data, dict) and "personal_info" not in data else data
+
+
+# The 422s of these operations head their field errors with what the operation needs.
+_CREDENTIALS_INVALID = invalid_body("Check your email and password.")
+_PROFILE_INVALID = invalid_body(
+    "Some of your personal info is invalid.", message_for=range_message, within="personal_info"
+)
 
 
 class ProfileOut(BaseModel):
@@ -79,13 +92,6 @@ class ProfileOut(BaseModel):
     personal_info: dict[str, Any] | None
     active_plan_id: UUID | None
     updated_at: dt.datetime
-
-
-def credentials(data: Any) -> Credentials:
-    try:
-        return Credentials.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput("Check your email and password.", errors=field_errors(exc)) from None
 
 
 def profile_out(profile: UserProfile) -> ProfileOut:
@@ -98,18 +104,6 @@ def profile_out(profile: UserProfile) -> ProfileOut:
     )
 
 
-async def _json(request: Request) -> Any:
-    try:
-        return await request.json()
-    except HTTPException:
-        raise  # e.g. 413 from the body size limit
-    except Exception:
-        raise InvalidInput(
-            "The body is not valid JSON.",
-            errors=[{"field": "body", "message": "Send a JSON object.", "code": "json"}],
-        ) from None
-
-
 class AuthController(Controller):
     path = "/api/v1"
     tags = ["auth"]
@@ -118,13 +112,13 @@ class AuthController(Controller):
         "/auth/register",
         operation_id="Register",
         status_code=HTTP_201_CREATED,
-        dependencies=documented_body(Credentials),
+        guards=[auth_attempts("register")],
+        exception_handlers=_CREDENTIALS_INVALID,
         exclude_from_auth=True,
     )
-    async def create_user(self, request: Request) -> UserOut:
+    async def create_user(self, data: JSONBody[Credentials]) -> UserOut:
         """Create an account with email and password (at least 10 characters)."""
-        await request.app.state.services.limits.check_auth(request, "register")
-        user = await register(credentials(await _json(request)))
+        user = await register(data)
         profile = await profile_of(user)
         return UserOut(id=user.id, email=user.email, profile_id=profile.id, created_at=user.created_at)
 
@@ -133,19 +127,18 @@ class AuthController(Controller):
         operation_id="CreateToken",
         status_code=HTTP_200_OK,
         response_headers=[ResponseHeader(name="Cache-Control", value="no-store", description="RFC 6749 5.1")],
-        dependencies=documented_body(Credentials),
+        guards=[auth_attempts("login")],
+        exception_handlers=_CREDENTIALS_INVALID,
         exclude_from_auth=True,
     )
-    async def create_token(self, request: Request) -> TokenOut:
+    async def create_token(self, request: Request, data: JSONBody[Credentials]) -> TokenOut:
         """Exchange email and password for an access token (JWT, HS256)."""
         services = request.app.state.services
-        await services.limits.check_auth(request, "login")
-        creds = credentials(await _json(request))
-        await services.limits.check_account(creds.email)
+        await services.limits.check_account(data.email)
         try:
-            user = await authenticate(creds)
+            user = await authenticate(data)
         except Unauthorized:
-            await services.limits.login_failed(creds.email)
+            await services.limits.login_failed(data.email)
             raise
         return await tokens_for(services, user)
 
@@ -154,13 +147,13 @@ class AuthController(Controller):
         operation_id="RefreshToken",
         status_code=HTTP_200_OK,
         response_headers=[ResponseHeader(name="Cache-Control", value="no-store", description="RFC 6749 5.1")],
+        guards=[auth_attempts("refresh")],
         exclude_from_auth=True,
     )
     async def refresh_token(self, request: Request, data: JSONBody[RefreshIn]) -> TokenOut:
         """Exchange a refresh token for a new access token and a new refresh token (the old one ends: a
         refresh token works once; using one twice ends that sign-in everywhere). 401: sign in again."""
         services = request.app.state.services
-        await services.limits.check_auth(request, "refresh")
         user, fresh = await rotate(data.refresh_token, services.settings.refresh_token_ttl_days)
         if fresh is None:  # exchanged a moment ago by another request: it holds the new pair
             raise Unauthorized(
@@ -187,10 +180,15 @@ class AuthController(Controller):
     @put(
         "/profile",
         operation_id="UpdateProfile",
-        dependencies=documented_body(ProfileIn),
+        exception_handlers=_PROFILE_INVALID,
         security=BEARER,
     )
-    async def update_profile(self, request: Request, user: CurrentUser) -> ProfileOut:
+    async def update_profile(
+        self, request: Request[User, None, Any], data: JSONBody[ProfileIn]
+    ) -> ProfileOut:
         """Replace your personal info (age, sex, height, weight with units, experience, goal, schedule...)."""
-        info = parse_profile_update(await _json(request))
-        return profile_out(await save_personal_info(user, info.model_dump(mode="json")))
+        # `request.user`, not a `user` parameter: Litestar takes a body error on a field named like one
+        # of the handler's parameters for a failed dependency (a 500), and `{"user": ...}` is a body
+        # a mass-assignment probe sends.
+        info = data.personal_info.model_dump(mode="json")
+        return profile_out(await save_personal_info(request.user, info))

@@ -10,15 +10,17 @@ caller; handlers ask for it as `user: CurrentUser`. The pages read the session c
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from litestar import Request, Router
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
+from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
 
 from web.auth.services import user_for_claims
-from web.errors import Unauthorized
+from web.errors import JsonBodyRequest, Unauthorized
 from web.tables import User
 
 SESSION_COOKIE = "trainplan_session"
@@ -59,8 +61,19 @@ def api_router(*route_handlers) -> Router:
         path="/",
         route_handlers=list(route_handlers),
         middleware=[DefineMiddleware(BearerAuthMiddleware)],
+        request_class=JsonBodyRequest,  # a body that is not JSON is a 422 on every operation
         dependencies={"user": Provide(request_user, sync_to_thread=False)},
     )
+
+
+def auth_attempts(what: str) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
+    """A guard counting sign-up, sign-in and refresh attempts per address (web/limits.py): a guard runs
+    before the body is read, so a flood of bodies, good or bad, is refused before any is parsed."""
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        await connection.app.state.services.limits.check_auth(connection, what)
+
+    return guard
 
 
 def request_user(request: Request) -> User:

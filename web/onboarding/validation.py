@@ -8,57 +8,21 @@ from pydantic import ValidationError
 
 from web.domain.text import CONTROL_CHARS, NO_CONTROL_MESSAGE
 from web.errors import InvalidInput
+from web.field_errors import REQUIRED, field_errors_of
 from web.onboarding.questions import QUESTIONS, QUESTIONS_BY_ID, Question, QuestionType
 from web.onboarding.schemas import Answer, GenerateRequest, PersonalInfo
 
-REQUIRED = "This is required."  # one wording for every missing field and answer
-_MESSAGES = {
-    "missing": REQUIRED,
-    "extra_forbidden": "This field is not allowed.",
-    "too_short": "Pick at least one.",
-    "string_too_short": REQUIRED,
-    "uuid_parsing": "This must be a valid id.",
-    "uuid_type": "This must be a valid id.",
-    "int_parsing": "Enter a whole number.",
-    "int_from_float": "Enter a whole number.",
-    "float_parsing": "Enter a number.",
-    "literal_error": "Pick one of the listed options.",
-    "enum": "Pick one of the listed options.",
-}
 _RANGE_ERRORS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
 
 
-def _path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in (
-            "str",
-            "QuestionRef",
-            "function-after[_plausible(), Height]",
-            "function-after[_plausible(), Weight]",
-        ):
-            continue  # union/validator branch names are noise to a person
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
 def field_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
-    seen: dict[str, dict[str, str]] = {}
-    for err in exc.errors(include_url=False, include_input=False):
-        field = _path((prefix, *err["loc"]) if prefix else tuple(err["loc"]))
-        message = (
-            _range_message(err) or _MESSAGES.get(err["type"]) or err["msg"].removeprefix("Value error, ")
-        )
-        if not message.endswith("."):
-            message += "."
-        seen.setdefault(field, {"field": field or "body", "message": message, "code": err["type"]})
-    return list(seen.values())
+    """A personal-info-aware reading of `exc`: numbers out of range say the schema's own bounds."""
+    return field_errors_of(
+        exc.errors(include_url=False, include_input=False), prefix=prefix, message_for=range_message
+    )
 
 
-def _range_message(err: Any) -> str | None:
+def range_message(err: Any) -> str | None:
     """ "Enter a number from 13 to 100." for a personal-info number out of its schema's range."""
     ctx = err.get("ctx") or {}
     if err["type"] == "string_too_long" and "max_length" in ctx:
@@ -97,20 +61,6 @@ def parse_personal_info(raw: Any) -> PersonalInfo:
         return PersonalInfo.model_validate(raw)
     except ValidationError as exc:
         raise InvalidInput("Some of your personal info is invalid.", errors=field_errors(exc)) from None
-
-
-def parse_profile_update(body: Any) -> PersonalInfo:
-    """The body of PUT /profile: `{"personal_info": {...}}` (or the personal info alone), nothing else."""
-    if isinstance(body, dict) and "personal_info" in body and len(body) > 1:  # no mass assignment
-        raise InvalidInput(
-            "Send only personal_info.",
-            errors=[
-                {"field": str(k)[:64], "message": "This field is not allowed.", "code": "extra_forbidden"}
-                for k in body
-                if k != "personal_info"
-            ],
-        )
-    return parse_personal_info(body.get("personal_info", body) if isinstance(body, dict) else body)
 
 
 def parse_generate_request(raw: Any, *, max_free_text: int) -> GenerateRequest:
