@@ -285,6 +285,28 @@ def test_the_lifter_with_a_full_rack_gets_barbell_lifts_and_uses_the_time() -> N
         assert 0.8 * 75 <= estimate_session_minutes(session) <= 75 * 1.15
 
 
+def test_a_trained_lifter_with_a_sore_knee_keeps_loaded_main_lifts() -> None:
+    """The loaded squats are out; the one knee-safe squat (a high box squat) takes the first lower day.
+    The second lower day's main lifts are loaded hinges and single-leg work, not a sit-to-stand, and
+    the vertical pull is a pull-up or chin-up, not the beginner's negative."""
+    brief = make_brief(
+        goal=Goal.strength, experience=Experience.advanced, weeks=8, sessions_per_week=4, minutes_per_session=75,
+        equipment=[Equipment.barbell, Equipment.squat_rack, Equipment.bench, Equipment.pull_up_bar,
+                   Equipment.dumbbells],
+        injuries=[Injury.knee],
+    )  # fmt: skip
+    plan = build_plan(brief)
+    assert check_plan(brief, plan) == []
+    for week in plan.weeks:
+        for session in week.sessions:
+            for main in session.exercises[:2]:
+                exercise = get_exercise(main.exercise_id)
+                assert "knee" not in exercise.contraindications
+                assert exercise.id not in {"sit_to_stand", "negative_pull_up"}, (week, session)
+    used = {e.exercise_id for _w, _s, e in exercises(plan)}
+    assert "box_squat_high" in used and {"deadlift", "romanian_deadlift"} <= used
+
+
 def test_beginners_lift_in_eight_to_fifteen_reps_and_bodyweight_progresses_without_load() -> None:
     brief = make_brief(experience=Experience.beginner, weeks=12, sessions_per_week=3)
     plan = build_plan(brief)

@@ -87,7 +87,17 @@ class Picker:
     turns: dict[str, int] = field(default_factory=dict)
 
     def pick(self, pattern: str, main: bool = False) -> CatalogueExercise | None:
-        for option in (pattern, *FALLBACK.get(pattern, ())):
+        options = (pattern, *FALLBACK.get(pattern, ()))
+        # A trained lifter's pattern whose loaded lifts an injury rules out, its one stand-in already used
+        # this week: a loaded lift of a neighbouring pattern (a single-leg RDL on a second squat day) is a
+        # main lift; a sit-to-stand is not.
+        if (
+            main
+            and self.brief.experience != "beginner"
+            and any(_score(e) > 1 for o in options[1:] for e in candidates(self.brief, o, self.block))
+        ):
+            options = tuple(sorted(options, key=self._stand_ins_only))
+        for option in options:
             found = candidates(self.brief, option, self.block)
             if main:
                 found = [e for e in found if e.id not in NOT_MAIN] or found
@@ -105,10 +115,17 @@ class Picker:
                 return choice
         return None
 
+    def _stand_ins_only(self, pattern: str) -> bool:
+        found = [e for e in candidates(self.brief, pattern, self.block) if e.id not in NOT_MAIN]
+        fresh = [e for e in found if e.id not in self.used]
+        return bool(fresh) and len(fresh) < len(found) and all(_score(e) <= 1 for e in found)
+
     def _choose(self, pattern: str, found: list[CatalogueExercise], main: bool) -> CatalogueExercise:
         turn = self.turns.get(pattern, 0)
         self.turns[pattern] = turn + 1
-        if _score(found[0]) > 1:  # loaded work: the main lift stays (strength) or alternates by block
+        ladder = LADDERS.get(pattern, ())
+        on_ladder = all(e.id in ladder for e in found)  # pull-up bar work: a ladder by level, not kit
+        if _score(found[0]) > 1 and not on_ladder:  # loaded: the main lift stays (strength) or alternates
             loaded = [e for e in found if _score(e) > 1]
             if main:
                 keep = self.brief.goal is Goal.strength or len(loaded) == 1
