@@ -284,8 +284,10 @@ async def _poll_statuses(client, people, jobs, statuses: list[int], stop: asynci
         await asyncio.sleep(0.05)
 
 
-async def _database_fault_mid_run(start_server, fake_openai, fault) -> None:
-    """Several jobs in flight (slow weeks keep them writing progress) while `fault()` runs."""
+async def _database_fault_mid_run(start_server, fake_openai, fault, *, all_succeed: bool = False) -> None:
+    """Several jobs in flight (slow weeks keep them writing progress) while `fault()` runs. With
+    `all_succeed`, every job must ride the fault out (a fault shorter than the runner's retries of a
+    transient database error); otherwise a job may end failed, retryable, and its retry must succeed."""
     fake_openai.script({"name": "hang", "seconds": 0.4, "match": "week", "times": 10_000})
     server = await start_server(
         **llm(fake_openai, openai_timeout_seconds=10, job_lease_seconds=2, generation_concurrency=4)
@@ -310,7 +312,7 @@ async def _database_fault_mid_run(start_server, fake_openai, fault) -> None:
         for acct, job in zip(people, jobs, strict=True):
             events = await follow(client, acct, job)
             final = await job_of(client, acct, job["id"])
-            if final["status"] == "failed":
+            if final["status"] == "failed" and not all_succeed:
                 assert_safe_failure(final)
                 assert final["error"]["retryable"]
                 await retry_succeeds(client, acct)
@@ -327,12 +329,15 @@ async def _database_fault_mid_run(start_server, fake_openai, fault) -> None:
 async def test_postgres_connections_killed_mid_run(start_server, fake_openai):
     """pg_terminate_backend on all of the app's connections, five times over two seconds, mid-generation."""
 
+    ended: list[int] = []
+
     async def fault():
         for _ in range(5):
-            await _pg_terminate_app_backends()
-            await asyncio.sleep(0.4)
+            ended.append(await _pg_terminate_app_backends())
+            await asyncio.sleep(0.4)  # the fault's own rhythm: five kills over two seconds
 
-    await _database_fault_mid_run(start_server, fake_openai, fault)
+    await _database_fault_mid_run(start_server, fake_openai, fault, all_succeed=True)
+    assert sum(ended) >= 5, ended  # the app's connections were there to end
 
 
 _PG_RESTART = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart"
