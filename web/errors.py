@@ -19,6 +19,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
+    InternalServerException,
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
@@ -132,13 +133,24 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers or {})
 
 
-def _field_errors(exc: ValidationException, message_for: MessageFor | None = None) -> list[dict[str, Any]]:
-    """A typed body's errors as pydantic found them (Litestar keeps them on the exception's cause), else
-    Litestar's own (a missing body, a path or query parameter of the wrong type)."""
-    if isinstance(found := getattr(exc.__cause__, "errors", None), list):
+def _body_errors(exc: HTTPException) -> list[dict[str, Any]] | None:
+    """Pydantic's errors for a typed body, which Litestar keeps on the exception's cause.
+
+    Litestar raises them as a 500 (InternalServerException) instead of a ValidationException when an
+    error's field is named like one of the route's dependencies: it takes `{"user": ...}` in a body for
+    the `user` dependency failing. Our one dependency (`user`, `request.user`) validates nothing, so
+    errors that pydantic found in a body are always the caller's."""
+    found = getattr(exc.__cause__, "errors", None)
+    return found if isinstance(found, list) and all(isinstance(e, dict) for e in found) else None
+
+
+def _field_errors(exc: HTTPException, message_for: MessageFor | None = None) -> list[dict[str, Any]]:
+    """A typed body's errors as pydantic found them, else Litestar's own (a missing body, a path or query
+    parameter of the wrong type)."""
+    if (found := _body_errors(exc)) is not None:
         return field_errors_of(found, message_for=message_for)
     out = []
-    for item in exc.extra or []:
+    for item in getattr(exc, "extra", None) or []:
         if isinstance(item, dict):
             key = str(item.get("key") or item.get("source") or "body")
             if key == "data":  # no body at all
@@ -150,22 +162,35 @@ def _field_errors(exc: ValidationException, message_for: MessageFor | None = Non
     return out
 
 
+def _is_body_error(exc: HTTPException) -> bool:
+    return isinstance(exc, ValidationException) or (
+        isinstance(exc, InternalServerException) and _body_errors(exc) is not None
+    )
+
+
 def invalid_body(
     detail: str, message_for: MessageFor | None = None, *, within: str = ""
 ) -> dict[type[Exception], Callable]:
     """A handler's own `exception_handlers` for its typed body: the same 422 as every validation error,
     headed by what this operation asks for ("Check your email and password."), its field messages in
-    its own words where `message_for` has them, and fields named from `within` when the operation has
-    always named them so (PUT /profile: `age`, not `personal_info.age`)."""
+    its own words where `message_for` has them. With `within`, the body is that one field: its fields
+    are named from it, as the operation always named them (PUT /profile: `age`, not
+    `personal_info.age`), and any other field is refused with "Send only <within>."."""
 
-    def handler(request: Request, exc: ValidationException) -> Response:
-        errors = _field_errors(exc, message_for)
-        if within:
-            for error in errors:
+    def handler(request: Request, exc: HTTPException) -> Response:
+        if not _is_body_error(exc):
+            return http_exception_handler(request, exc)
+        errors, headline = _field_errors(exc, message_for), detail
+        for error in errors if within else ():
+            if error["field"] == within:
+                error["field"] = "body"
+            elif error["field"].startswith(within + "."):
                 error["field"] = error["field"].removeprefix(within + ".")
-        return problem(422, InvalidInput.code, InvalidInput.title, detail, errors=errors)
+            elif error["code"] == "extra_forbidden":
+                headline = f"Send only {within}."
+        return problem(422, InvalidInput.code, InvalidInput.title, headline, errors=errors)
 
-    return {ValidationException: handler}
+    return {ValidationException: handler, InternalServerException: handler}
 
 
 class JsonBodyRequest(Request):
@@ -222,7 +247,7 @@ def http_exception_handler_with(page_not_found: PageRenderer | None) -> Callable
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     """Litestar's own exceptions (routing, body parsing, auth guards) in the same problem shape."""
     status = exc.status_code
-    if isinstance(exc, ValidationException):
+    if _is_body_error(exc):
         return problem(
             422,
             "validation_failed",

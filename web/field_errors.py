@@ -43,7 +43,7 @@ def path_of(loc: Iterable[Any]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         elif part not in _BRANCHES:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + str(part)[:64]  # an unknown field may be named at any length
     return out
 
 

@@ -81,7 +81,7 @@ class ProfileIn(BaseModel):
 
 
 # The 422s of these operations head their field errors with what the operation needs.
-_CREDENTIALS_INVALID = invalid_body("Check your email and password.")
+_CREDENTIALS_INVALID = invalid_body("Check your email and password.", message_for=range_message)
 _PROFILE_INVALID = invalid_body(
     "Some of your personal info is invalid.", message_for=range_message, within="personal_info"
 )
@@ -183,12 +183,7 @@ class AuthController(Controller):
         exception_handlers=_PROFILE_INVALID,
         security=BEARER,
     )
-    async def update_profile(
-        self, request: Request[User, None, Any], data: JSONBody[ProfileIn]
-    ) -> ProfileOut:
+    async def update_profile(self, user: CurrentUser, data: JSONBody[ProfileIn]) -> ProfileOut:
         """Replace your personal info (age, sex, height, weight with units, experience, goal, schedule...)."""
-        # `request.user`, not a `user` parameter: Litestar takes a body error on a field named like one
-        # of the handler's parameters for a failed dependency (a 500), and `{"user": ...}` is a body
-        # a mass-assignment probe sends.
         info = data.personal_info.model_dump(mode="json")
-        return profile_out(await save_personal_info(request.user, info))
+        return profile_out(await save_personal_info(user, info))

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from web.domain.adapt import AdaptRefused
 from web.domain.enums import Equipment, Weekday
-from web.errors import AppError, InvalidInput
+from web.errors import AppError, InvalidInput, JsonBodyRequest
 from web.generation.adapt import (
     SwapIn,
     WeekRedoIn,
@@ -218,7 +218,7 @@ async def delete_note(request: Request, user: PageUser, entry_id: FromPath[int])
 # -- Web Push, from the progress page --------------------------------------------------------------
 
 
-@post("/push/subscriptions", status_code=201)
+@post("/push/subscriptions", status_code=201, request_class=JsonBodyRequest)  # bad JSON: a 422, as on the API
 async def subscribe_device(request: Request, user: PageUser, data: JSONBody[SubscriptionIn]) -> None:
     """This browser's push subscription (static/js/app.js sends it after "Tell me when it's ready")."""
     await request.app.state.services.pusher.subscribe(user, data.endpoint, data.keys.p256dh, data.keys.auth)

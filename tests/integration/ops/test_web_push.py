@@ -198,6 +198,17 @@ async def test_the_browser_subscribes_from_the_page_with_its_service_worker(star
             headers={"Cookie": f"{cookie}; csrftoken={csrf}", "x-csrftoken": csrf},
         )
         assert r.status_code == 201, r.text
+        for junk in (b"{not json", b"[" * 5000 + b"]" * 5000):  # a 422, as on the API (was a 400 and a 500)
+            bad = await client.post(
+                "/push/subscriptions",
+                content=junk,
+                headers={
+                    "Cookie": f"{cookie}; csrftoken={csrf}",
+                    "x-csrftoken": csrf,
+                    "Content-Type": "application/json",
+                },
+            )
+            assert bad.status_code == 422 and "not valid JSON" in bad.text, bad.text  # the pages' error page
     rows = await PushSubscription.select(PushSubscription.endpoint, PushSubscription.user)
     assert [(r["endpoint"], str(r["user"])) for r in rows] == [(body["endpoint"], acct.user_id)]
 
