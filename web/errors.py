@@ -32,7 +32,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from web.db import is_transient
-from web.field_errors import MessageFor, field_errors_of
+from web.field_errors import MessageFor, field_errors_from, is_body_error
 from web.observability import current_request_id
 
 log = logging.getLogger("web.errors")
@@ -133,41 +133,6 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers or {})
 
 
-def _body_errors(exc: HTTPException) -> list[dict[str, Any]] | None:
-    """Pydantic's errors for a typed body, which Litestar keeps on the exception's cause.
-
-    Litestar raises them as a 500 (InternalServerException) instead of a ValidationException when an
-    error's field is named like one of the route's dependencies: it takes `{"user": ...}` in a body for
-    the `user` dependency failing. Our one dependency (`user`, `request.user`) validates nothing, so
-    errors that pydantic found in a body are always the caller's."""
-    found = getattr(exc.__cause__, "errors", None)
-    return found if isinstance(found, list) and all(isinstance(e, dict) for e in found) else None
-
-
-def _field_errors(exc: HTTPException, message_for: MessageFor | None = None) -> list[dict[str, Any]]:
-    """A typed body's errors as pydantic found them, else Litestar's own (a missing body, a path or query
-    parameter of the wrong type)."""
-    if (found := _body_errors(exc)) is not None:
-        return field_errors_of(found, message_for=message_for)
-    out = []
-    for item in getattr(exc, "extra", None) or []:
-        if isinstance(item, dict):
-            key = str(item.get("key") or item.get("source") or "body")
-            if key == "data":  # no body at all
-                out.append({"field": "body", "message": "Send a JSON object.", "code": "missing"})
-            else:
-                out.append(
-                    {"field": key, "message": str(item.get("message", "is invalid")), "code": "invalid"}
-                )
-    return out
-
-
-def _is_body_error(exc: HTTPException) -> bool:
-    return isinstance(exc, ValidationException) or (
-        isinstance(exc, InternalServerException) and _body_errors(exc) is not None
-    )
-
-
 def invalid_body(
     detail: str, message_for: MessageFor | None = None, *, within: str = ""
 ) -> dict[type[Exception], Callable]:
@@ -178,9 +143,9 @@ def invalid_body(
     `personal_info.age`), and any other field is refused with "Send only <within>."."""
 
     def handler(request: Request, exc: HTTPException) -> Response:
-        if not _is_body_error(exc):
+        if not is_body_error(exc):
             return http_exception_handler(request, exc)
-        errors, headline = _field_errors(exc, message_for), detail
+        errors, headline = field_errors_from(exc, message_for), detail
         for error in errors if within else ():
             if error["field"] == within:
                 error["field"] = "body"
@@ -247,13 +212,13 @@ def http_exception_handler_with(page_not_found: PageRenderer | None) -> Callable
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     """Litestar's own exceptions (routing, body parsing, auth guards) in the same problem shape."""
     status = exc.status_code
-    if _is_body_error(exc):
+    if is_body_error(exc):
         return problem(
             422,
             "validation_failed",
             InvalidInput.title,
             "Some fields are invalid.",
-            errors=_field_errors(exc),
+            errors=field_errors_from(exc),
         )
     if isinstance(exc, NotAuthorizedException):
         err = Unauthorized()
