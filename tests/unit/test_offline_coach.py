@@ -307,6 +307,25 @@ def test_a_trained_lifter_with_a_sore_knee_keeps_loaded_main_lifts() -> None:
     assert "box_squat_high" in used and {"deadlift", "romanian_deadlift"} <= used
 
 
+def test_first_pull_up_climbs_the_ladder_from_negatives_whatever_the_lifting_experience() -> None:
+    """Someone who wants their first pull-up cannot do one yet: negatives, then chin-ups, then pull-ups,
+    even when their lifting experience would start them higher."""
+    brief = make_brief(
+        goal=Goal.strength, experience=Experience.intermediate, weeks=12, sessions_per_week=3,
+        equipment=[Equipment.dumbbells, Equipment.bench, Equipment.pull_up_bar], focus=[Focus.pull_up],
+    )  # fmt: skip
+    plan = build_plan(brief)
+
+    def pulls(block: range) -> set[str]:
+        return {e.exercise_id for w, _s, e in exercises(plan) if w.number in block} & {
+            "negative_pull_up", "chin_up", "pull_up"
+        }  # fmt: skip
+
+    assert pulls(range(1, 5)) == {"negative_pull_up"}
+    assert "chin_up" in pulls(range(5, 9)) and "pull_up" not in pulls(range(5, 9))
+    assert "pull_up" in pulls(range(9, 13))
+
+
 def test_beginners_lift_in_eight_to_fifteen_reps_and_bodyweight_progresses_without_load() -> None:
     brief = make_brief(experience=Experience.beginner, weeks=12, sessions_per_week=3)
     plan = build_plan(brief)

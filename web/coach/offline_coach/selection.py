@@ -132,7 +132,8 @@ class Picker:
                 return loaded[0] if keep else loaded[(self.block - 1 + turn) % min(2, len(loaded))]
             return loaded[(self.block - 1 + turn) % len(loaded)]
         # Bodyweight: a step up the ladder each block, from the person's level.
-        start = LEVELS.index(self.brief.experience) if self.brief.age < 65 else 0
+        wished = pattern in {FOCUS_PATTERNS.get(focus) for focus in self.brief.focus}  # "my first pull-up"
+        start = LEVELS.index(self.brief.experience) if self.brief.age < 65 and not wished else 0
         step = min(start + self.block - 1, len(found) - 1)
         return found[step]
 
