@@ -38,7 +38,10 @@ class JobFeed:
         self.subscribers = 0
         self._notifier = notifier
         self._woken = asyncio.Event()
-        self._changed = asyncio.Condition()
+        # Set when events arrive (or the feed ends), then replaced: every subscriber waiting on it wakes in
+        # the same turn of the loop. (An asyncio.Condition hands its lock from one woken subscriber to the
+        # next, one turn each: 25 listeners of a job heard an event hundreds of ms apart on a busy loop.)
+        self._changed = asyncio.Event()
         self._reader: asyncio.Task | None = None
 
     @property
@@ -75,10 +78,10 @@ class JobFeed:
         while True:
             rows = await events_after(self.job_id, self.last_seq, limit=READ_BATCH)
             if rows:
-                async with self._changed:
-                    self.events.extend(rows)
-                    self.ended = any(r["type"] in TERMINAL_EVENTS for r in rows)
-                    self._changed.notify_all()
+                self.events.extend(rows)
+                self.ended = any(r["type"] in TERMINAL_EVENTS for r in rows)
+                changed, self._changed = self._changed, asyncio.Event()
+                changed.set()
             if len(rows) < READ_BATCH or self.ended:
                 return
 
@@ -93,12 +96,12 @@ class JobFeed:
                 if row["type"] in TERMINAL_EVENTS:
                     return
             left = ends - loop.time()
-            if left <= 0:
+            if left <= 0 or (self.ended and self.last_seq <= after):
                 return
-            async with self._changed:
-                if self.last_seq <= after and not self.ended:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._changed.wait(), left)
+            if self.last_seq <= after:  # nothing new: wait for the reader (no await since the check)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(left):
+                        await self._changed.wait()
 
 
 class Feeds:

@@ -11,7 +11,8 @@ from tests.factories import account, generate_body, responses, wait_for_job
 from tests.sse import read_events
 from web.clock import now
 from web.db import write_transaction
-from web.generation.progress import append_event, event_payload
+from web.generation.feed import Feeds
+from web.generation.progress import Notifier, append_event, event_payload
 from web.generation.services import cancelled_values
 from web.tables import GenerationEvent, GenerationJob
 
@@ -200,6 +201,50 @@ async def test_one_reader_per_job_serves_every_listener(start_server, fake_opena
     # A read per stream per wake-up would be 30 times that.
     assert reads <= len(ids[0]) + seconds + 3
     assert _metric(metrics, "trainplan_event_feeds") == 0  # dropped with the last listener
+
+
+async def test_every_listener_of_a_job_hears_an_event_in_the_same_turn_of_the_loop(start_server):
+    """Fifty listeners of one feed, all waiting: a new event reaches every one of them within a couple of
+    turns of the event loop, not one listener per turn (an asyncio.Condition hands its lock on one turn
+    at a time: on a busy server the last of 25 listeners heard an event hundreds of ms after the first)."""
+    server = await start_server(run_worker=False)
+    async with server.client() as client:
+        acct = await account(client)
+        job = await _start(client, acct)
+    job_id = UUID(job["id"])
+    notifier = Notifier()
+    feeds = Feeds(notifier, floor_seconds=3600)  # no poll: only the wake-up below delivers
+    turn = 0
+    live: list[asyncio.Event] = [asyncio.Event() for _ in range(50)]
+    heard: list[int] = []
+
+    async def ticker() -> None:
+        nonlocal turn
+        while True:
+            turn += 1
+            await asyncio.sleep(0)  # one turn of the loop
+
+    async def listen(i: int) -> None:
+        async with feeds.subscribe(job_id) as feed:
+            async for row in feed.follow(0, timeout=30):
+                if row["type"] == "queued":
+                    live[i].set()
+                elif row["type"] == "cancelled":
+                    heard.append(turn)
+
+    ticking = asyncio.create_task(ticker())
+    listeners = [asyncio.create_task(listen(i)) for i in range(50)]
+    try:
+        async with asyncio.timeout(20):
+            await asyncio.gather(*(event.wait() for event in live))
+            await _write_cancelled_without_wake_up(job_id)
+            await notifier.notify(job_id)
+            await asyncio.gather(*listeners)
+    finally:
+        ticking.cancel()
+        await feeds.close()
+    assert len(heard) == 50
+    assert max(heard) - min(heard) <= 2, sorted(heard)
 
 
 async def test_an_event_written_by_another_process_reaches_the_stream_through_the_poll(start_server):
