@@ -35,12 +35,13 @@ class JobFeed:
         self.job_id = job_id
         self.events: list[dict[str, Any]] = []  # the job's events in order, from its first
         self.ended = False  # the terminal event is in `events`
+        self.stopped = False  # the reader is gone (the process is shutting down)
         self.subscribers = 0
         self._notifier = notifier
         self._woken = asyncio.Event()
-        # Set when events arrive (or the feed ends), then replaced: every subscriber waiting on it wakes in
-        # the same turn of the loop. (An asyncio.Condition hands its lock from one woken subscriber to the
-        # next, one turn each: 25 listeners of a job heard an event hundreds of ms apart on a busy loop.)
+        # Set when events arrive (or the feed stops), then replaced: every subscriber waiting on it wakes
+        # in the same turn of the loop. (With an asyncio.Condition waited through wait_for, Python 3.11
+        # woke them one turn each: 25 listeners of a job heard an event hundreds of ms apart.)
         self._changed = asyncio.Event()
         self._reader: asyncio.Task | None = None
 
@@ -53,6 +54,8 @@ class JobFeed:
         self._reader = asyncio.create_task(self._read_loop(), name=f"feed-{self.job_id}")
 
     async def stop(self) -> None:
+        self.stopped = True
+        self._changed.set()  # subscribers still waiting (a shutdown) end their streams now
         self._notifier.unwatch(self.job_id, self._woken)
         if self._reader is not None:
             self._reader.cancel()
@@ -96,7 +99,7 @@ class JobFeed:
                 if row["type"] in TERMINAL_EVENTS:
                     return
             left = ends - loop.time()
-            if left <= 0 or (self.ended and self.last_seq <= after):
+            if left <= 0 or self.stopped or (self.ended and self.last_seq <= after):
                 return
             if self.last_seq <= after:  # nothing new: wait for the reader (no await since the check)
                 with contextlib.suppress(TimeoutError):

@@ -241,7 +241,8 @@ async def test_every_listener_of_a_job_hears_an_event_in_the_same_turn_of_the_lo
             await notifier.notify(job_id)
             await asyncio.gather(*listeners)
     finally:
-        ticking.cancel()
+        for task in (ticking, *listeners):
+            task.cancel()
         await feeds.close()
     assert len(heard) == 50
     assert max(heard) - min(heard) <= 2, sorted(heard)
