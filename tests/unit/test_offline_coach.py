@@ -307,9 +307,9 @@ def test_a_trained_lifter_with_a_sore_knee_keeps_loaded_main_lifts() -> None:
     assert "box_squat_high" in used and {"deadlift", "romanian_deadlift"} <= used
 
 
-def test_first_pull_up_climbs_the_ladder_from_negatives_whatever_the_lifting_experience() -> None:
-    """Someone who wants their first pull-up cannot do one yet: negatives, then chin-ups, then pull-ups,
-    even when their lifting experience would start them higher."""
+def test_pull_ups_climb_their_ladder_a_rung_a_block_from_one_below_the_lifting_level() -> None:
+    """An intermediate lifter who wants a first pull-up: negatives, then chin-ups, then pull-ups (pulling
+    your own weight lags general strength); a beginner stops at chin-ups; bands do not stop the climb."""
     brief = make_brief(
         goal=Goal.strength, experience=Experience.intermediate, weeks=12, sessions_per_week=3,
         equipment=[Equipment.dumbbells, Equipment.bench, Equipment.pull_up_bar], focus=[Focus.pull_up],
@@ -324,6 +324,30 @@ def test_first_pull_up_climbs_the_ladder_from_negatives_whatever_the_lifting_exp
     assert pulls(range(1, 5)) == {"negative_pull_up"}
     assert "chin_up" in pulls(range(5, 9)) and "pull_up" not in pulls(range(5, 9))
     assert "pull_up" in pulls(range(9, 13))
+    for kit in ([Equipment.pull_up_bar], [Equipment.pull_up_bar, Equipment.resistance_bands]):
+        beginner = build_plan(make_brief(experience=Experience.beginner, weeks=12, equipment=kit))
+        rungs = {e.exercise_id for _w, _s, e in exercises(beginner)} & {
+            "negative_pull_up",
+            "chin_up",
+            "pull_up",
+        }
+        assert rungs == {"negative_pull_up", "chin_up"}, (kit, rungs)
+
+
+@pytest.mark.parametrize(
+    "kit",
+    [[Equipment.resistance_bands], [Equipment.resistance_bands, Equipment.kettlebell], [Equipment.dumbbells]],
+)
+@pytest.mark.parametrize("injury", [Injury.knee, Injury.lower_back])
+def test_a_main_lift_is_never_an_accessory_drill_or_a_repeated_stand_in(kit, injury) -> None:
+    brief = make_brief(experience=Experience.intermediate, weeks=8, sessions_per_week=4, equipment=kit,
+                       injuries=[injury])  # fmt: skip
+    plan = build_plan(brief)
+    assert check_plan(brief, plan) == []
+    for week in plan.weeks:
+        for session in week.sessions:
+            if session.exercises:
+                assert session.exercises[0].exercise_id not in {"band_lateral_walk", "prone_ytw"}, session
 
 
 def test_beginners_lift_in_eight_to_fifteen_reps_and_bodyweight_progresses_without_load() -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from web.domain.brief import Focus, TrainingBrief
 from web.domain.catalogue import LEVELS, CatalogueExercise, all_exercises
-from web.domain.enums import Equipment, Goal
+from web.domain.enums import Equipment, Experience, Goal
 
 EQUIPMENT_SCORE = {
     Equipment.barbell: 5, Equipment.dumbbells: 4, Equipment.kettlebell: 3, Equipment.cable_machine: 3,
@@ -88,20 +88,23 @@ class Picker:
 
     def pick(self, pattern: str, main: bool = False) -> CatalogueExercise | None:
         options = (pattern, *FALLBACK.get(pattern, ()))
-        # A trained lifter's pattern whose loaded lifts an injury rules out, its one stand-in already used
-        # this week: a loaded lift of a neighbouring pattern (a single-leg RDL on a second squat day) is a
-        # main lift; a sit-to-stand is not.
+        # A trained lifter under 65 whose injury leaves a pattern only bodyweight stand-ins, one of them
+        # used already this week: a loaded main lift of a neighbouring pattern (a dumbbell RDL on a second
+        # squat day), not a sit-to-stand; nor a pattern with no main lift at all (a band walk).
         if (
             main
-            and self.brief.experience != "beginner"
-            and any(_score(e) > 1 for o in options[1:] for e in candidates(self.brief, o, self.block))
+            and self.brief.experience is not Experience.beginner
+            and self.brief.age < 65
+            and any(self._fresh_loaded_mains(o) for o in options[1:])
         ):
-            options = tuple(sorted(options, key=self._stand_ins_only))
+            options = tuple(sorted(options, key=lambda o: self._stand_ins_only(o) or not self._mains(o)))
         for option in options:
             found = candidates(self.brief, option, self.block)
             if main:
                 found = [e for e in found if e.id not in NOT_MAIN] or found
             fresh = [e for e in found if e.id not in self.used] or found
+            if main and self._below_what_they_did(option, found, fresh):
+                fresh = [e for e in found if e.id in self.used]  # a box squat twice, not a sit-to-stand
             pool = self.chosen if main else self.chosen[self.mains :]
             preferred = sorted(
                 (e for e in fresh if e.id in pool and e.id not in self.used), key=lambda e: pool.index(e.id)
@@ -115,27 +118,50 @@ class Picker:
                 return choice
         return None
 
+    def _below_what_they_did(self, pattern: str, found: list, fresh: list) -> bool:
+        """A trained lifter's only fresh options are easier rungs of a ladder they stood higher on this week."""
+        ladder = LADDERS.get(pattern, [])
+        if self.brief.experience is Experience.beginner or not ladder or len(fresh) == len(found):
+            return False
+        top = max((ladder.index(e.id) for e in found if e.id in self.used and e.id in ladder), default=-1)
+        return all(e.id in ladder and ladder.index(e.id) < top for e in fresh)
+
+    def _mains(self, pattern: str) -> list[CatalogueExercise]:
+        return [e for e in candidates(self.brief, pattern, self.block) if e.id not in NOT_MAIN]
+
+    def _fresh_loaded_mains(self, pattern: str) -> bool:
+        return any(_score(e) > 1 and e.id not in self.used for e in self._mains(pattern))
+
     def _stand_ins_only(self, pattern: str) -> bool:
-        found = [e for e in candidates(self.brief, pattern, self.block) if e.id not in NOT_MAIN]
+        found = self._mains(pattern)
         fresh = [e for e in found if e.id not in self.used]
-        return bool(fresh) and len(fresh) < len(found) and all(_score(e) <= 1 for e in found)
+        return len(fresh) < len(found) and all(_score(e) <= 1 for e in found)
 
     def _choose(self, pattern: str, found: list[CatalogueExercise], main: bool) -> CatalogueExercise:
         turn = self.turns.get(pattern, 0)
         self.turns[pattern] = turn + 1
-        ladder = LADDERS.get(pattern, ())
-        on_ladder = all(e.id in ladder for e in found)  # pull-up bar work: a ladder by level, not kit
-        if _score(found[0]) > 1 and not on_ladder:  # loaded: the main lift stays (strength) or alternates
+        bar_work = [e for e in found if e.id in LADDERS["pull_vertical"]]
+        if pattern == "pull_vertical" and bar_work:  # pull-ups climb their ladder by level, not by kit
+            return self._pull_up_rung(bar_work)
+        if _score(found[0]) > 1:  # loaded work: the main lift stays (strength) or alternates by block
             loaded = [e for e in found if _score(e) > 1]
             if main:
                 keep = self.brief.goal is Goal.strength or len(loaded) == 1
                 return loaded[0] if keep else loaded[(self.block - 1 + turn) % min(2, len(loaded))]
             return loaded[(self.block - 1 + turn) % len(loaded)]
         # Bodyweight: a step up the ladder each block, from the person's level.
-        wished = pattern in {FOCUS_PATTERNS.get(focus) for focus in self.brief.focus}  # "my first pull-up"
-        start = LEVELS.index(self.brief.experience) if self.brief.age < 65 and not wished else 0
+        start = LEVELS.index(self.brief.experience) if self.brief.age < 65 else 0
         step = min(start + self.block - 1, len(found) - 1)
         return found[step]
+
+    def _pull_up_rung(self, bar_work: list[CatalogueExercise]) -> CatalogueExercise:
+        """Negatives, chin-ups, pull-ups: a rung a block, starting one below the person's lifting level
+        (pulling your own weight lags general strength: an intermediate who wants a first pull-up starts
+        on negatives), and at most one rung above that level."""
+        rungs = sorted(bar_work, key=lambda e: LADDERS["pull_vertical"].index(e.id))
+        level = LEVELS.index(self.brief.experience) if self.brief.age < 65 else 0
+        step = min(max(level - 1, 0) + self.block - 1, level + (1 if self.block >= 3 else 0), len(rungs) - 1)
+        return rungs[step]
 
 
 def focus_exercises(brief: TrainingBrief, block: int) -> list[CatalogueExercise]:
