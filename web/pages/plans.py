@@ -234,7 +234,7 @@ async def _apply(user: User, plan: Plan, week: int, session: int, form: Any) -> 
         raise InvalidInput(
             "Check how it went: some answers are out of range.", errors=field_errors(exc)
         ) from None
-    await log_session(user, plan, week, session, entry)
+    await log_session(user, plan, week, session, entry, keep_results=True)
 
 
 @get("/calendar")

@@ -174,9 +174,12 @@ async def scheduled(plan: Plan, week: int, session: int) -> PlannedSession:
     return planned
 
 
-async def log_session(user: User, plan: Plan, week: int, session: int, entry: SessionLogIn) -> SessionLogOut:
+async def log_session(
+    user: User, plan: Plan, week: int, session: int, entry: SessionLogIn, *, keep_results: bool = False
+) -> SessionLogOut:
     """Record what happened to one session. Logging it again replaces the entry: a retried request (or a
-    second tap) leaves one log, never two."""
+    second tap) leaves one log, never two. `keep_results`: a form that does not show the per-exercise
+    results (the page's "How did it go?") keeps those already logged instead of clearing them."""
     await scheduled(plan, week, session)
     values = {
         SessionLog.status: entry.status,
@@ -187,6 +190,8 @@ async def log_session(user: User, plan: Plan, week: int, session: int, entry: Se
         SessionLog.exercises: [e.model_dump(mode="json") for e in entry.exercises],
         SessionLog.logged_at: now(),
     }
+    if keep_results:
+        del values[SessionLog.exercises]
     key = (SessionLog.plan == plan.id) & (SessionLog.week == week) & (SessionLog.session == session)
     for attempt in (1, 2):
         try:

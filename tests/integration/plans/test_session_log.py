@@ -278,3 +278,23 @@ async def test_how_it_went_is_added_from_the_page_and_a_bad_answer_changes_nothi
     assert bad.status_code == 422 and "Check how it went" in bad.text
     again = (await _schedule(client, acct, plan))["sessions"][0]["log"]
     assert again == logged  # nothing half-written
+
+
+async def test_how_it_went_from_the_page_keeps_the_results_logged_in_the_app(client):
+    """The page's form has no per-exercise results: adding effort and a note there keeps those the app
+    logged (replacing the log cleared them)."""
+    acct = await account(client)
+    plan = await made_plan(client, acct)
+    lifted = [{"name": "Goblet squat", "load_kg": 16, "reps": 8}]
+    r = await client.put(_url(plan, 1, 1), json={"status": "done", "exercises": lifted}, headers=acct.headers)
+    assert r.status_code == 200, r.text
+    cookie = f"trainplan_session={acct.token}"
+    page = await client.get("/plan", headers={"accept": "text/html", "Cookie": cookie})
+    csrf = page.cookies.get("csrftoken") or ""
+    headers = {"accept": "text/html", "Cookie": f"{cookie}; csrftoken={csrf}", "HX-Request": "true"}
+    details = {"status": "done", "rpe": "7", "note": "easy", "_csrf_token": csrf}
+    r = await client.post(f"/plans/{plan['id']}/weeks/1/sessions/1/log", data=details, headers=headers)
+    assert r.status_code == 200, r.text
+    logged = (await _schedule(client, acct, plan))["sessions"][0]["log"]
+    assert (logged["rpe"], logged["note"]) == (7, "easy")
+    assert [(e["name"], e["load_kg"], e["reps"]) for e in logged["exercises"]] == [("Goblet squat", 16.0, 8)]
