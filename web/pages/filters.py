@@ -7,6 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from web.domain.enums import Injury
 from web.pages.assets import asset
 
 WEEKDAY_NAMES = {
@@ -73,6 +74,7 @@ def configure_templates(engine: Any) -> None:
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.globals["asset"] = asset
+    env.globals["body_parts"] = [injury.value for injury in Injury]  # what "Anything hurt?" offers
     env.filters.update(
         {
             "when": when,
