@@ -141,10 +141,10 @@ async def test_every_typed_body_refuses_what_is_not_its_object_with_a_422(client
             method, path, content=body, headers={**acct.headers, "Content-Type": "application/json"}
         )
         problem = assert_problem(r, 422, "validation_failed")
-        assert problem["errors"] == [
-            {"field": "body", "message": problem["errors"][0]["message"], "code": code}
-        ], (path, problem)
-        assert "Send a JSON object" in problem["errors"][0]["message"] or code == "model_type", problem
+        assert problem["errors"] == [{"field": "body", "message": "Send a JSON object.", "code": code}], (
+            path,
+            problem,
+        )
     assert await User.count() == 1
     assert await UserProfile.select().where(UserProfile.id == uuid.UUID(acct.profile_id)) == before
     await _nothing_written()
